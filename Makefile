@@ -1,0 +1,56 @@
+# Horizon's front door. `make run` and `make test` work on a fresh machine; see README.md.
+SHELL := /bin/bash
+PYTHON310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10 \
+             $(HOME)/.pyenv/versions/3.10.13/bin/python3.10) $(shell command -v python3.10))
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+.PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e clean
+
+run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
+	$(PY) -m bot.launcher
+
+test: $(INSTALLED) system-deps validate train test-unit test-stories test-nlu test-e2e  ## everything, from nothing
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt constraints.txt
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<24"
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+system-deps:                     ## Debian's Chromium for the widget's browser tests
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+train: $(INSTALLED)              ## train only if the training data or config changed
+	$(PY) -m bot.training
+
+validate: $(INSTALLED)
+	$(PY) -m rasa data validate --domain domain --data data
+
+shell: $(INSTALLED) train        ## talk to the bot in the terminal
+	$(PY) -m bot.launcher --no-train --shell
+
+test-unit: $(INSTALLED)
+	$(PY) -m pytest tests/unit -q
+
+test-stories: $(INSTALLED)
+	$(PY) -m rasa test core --model models/horizon.tar.gz --stories tests/stories \
+		--fail-on-prediction-errors --out results/stories
+
+test-nlu: $(INSTALLED)
+	$(PY) -m rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
+	$(PY) -m tests.nlu_gate results/nlu/intent_report.json --min-accuracy 0.95
+
+test-e2e: $(INSTALLED)
+	$(PY) -m pytest tests/e2e -q
+
+bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and training time vs. the stock bot
+	$(PY) -m bench
+
+clean:
+	rm -rf results models var

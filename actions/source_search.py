@@ -1,0 +1,43 @@
+"""Answers strategy questions that no intent covers from the source text itself."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common.language import current_language
+from actions.common.retrieval import index
+from actions.common.topics import step_after
+from actions.strategy import quotable
+
+SEARCH_TIMEOUT_S = 2.0
+
+
+class ActionSearchSource(Action):
+    """Quotes the best-matching passage, or says honestly that the strategy does not cover it."""
+
+    def name(self) -> Text:
+        return "action_search_source"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        question = tracker.latest_message.get("text") or ""
+        language = current_language(tracker)
+        try:
+            match = await asyncio.wait_for(
+                asyncio.to_thread(index(language).search, question), SEARCH_TIMEOUT_S
+            )
+        except asyncio.TimeoutError:
+            match = None
+        if match is None:
+            dispatcher.utter_message(response="utter_source_unknown")
+            return []
+        dispatcher.utter_message(
+            response="utter_source_passage", section=match.passage.heading, passage=quotable(match.passage)
+        )
+        topic, step = step_after(match.passage.section, match.passage.index)
+        return [SlotSet("topic", topic), SlotSet("more_step", step)]

@@ -1,0 +1,174 @@
+"""`make run`: trains if the data changed, then runs the action server and the Rasa server together.
+
+Both run as child processes; Ctrl-C (SIGINT) or SIGTERM stops both, and if one of them dies the other is
+stopped too, so nothing is left listening on the ports.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot.paths import MODEL, ROOT, VAR
+from bot.training import train
+
+READY_TIMEOUT_S = 240
+STOP_TIMEOUT_S = 20
+
+
+def write_endpoints(actions_port: int, path: Path) -> Path:
+    """endpoints.yml with this run's action server port; the SQLite tracker store lives in var/."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    store = endpoints.get("tracker_store") or {}
+    if store.get("dialect") == "sqlite":
+        store["db"] = str(ROOT / store["db"])
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path
+
+
+def write_credentials(path: Path, env: Dict[str, str]) -> Path:
+    """The channels to run: REST and socketio always, messaging apps when their env vars are set."""
+    try:
+        from bot.channels.credentials import effective_credentials
+    except ImportError:  # channel glue not present: the two web channels only
+        credentials = {"rest": None, "socketio": {"user_message_evt": "user_uttered",
+                                                  "bot_message_evt": "bot_uttered",
+                                                  "session_persistence": True}}
+    else:
+        credentials = effective_credentials(ROOT / "credentials.yml", env)
+    path.write_text(yaml.safe_dump(credentials, sort_keys=False))
+    return path
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
+    """Polls `url` until it answers; fails early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@dataclass
+class Servers:
+    """The action server and the Rasa server as child processes."""
+
+    port: int = 5005
+    actions_port: int = 5055
+    env: Dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    def rasa_command(self, endpoints: Path, credentials: Path) -> List[str]:
+        command = [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
+                   "--model", str(MODEL), "--port", str(self.port),
+                   "--endpoints", str(endpoints), "--credentials", str(credentials)]
+        token = self.env.get("RASA_AUTH_TOKEN")
+        if token:
+            command += ["--auth-token", token]
+        return command
+
+    def start(self, shell: bool = False) -> None:
+        """Starts the action server, then the Rasa server (or, with shell, Rasa's terminal chat)."""
+        VAR.mkdir(exist_ok=True)
+        endpoints = write_endpoints(self.actions_port, VAR / "endpoints.yml")
+        actions = self._spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                               "--port", str(self.actions_port)])
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
+        if shell:
+            self._spawn([sys.executable, "-m", "rasa", "shell", "--model", str(MODEL),
+                         "--endpoints", str(endpoints)])
+            return
+        credentials = write_credentials(VAR / "credentials.yml", self.env)
+        rasa = self._spawn(self.rasa_command(endpoints, credentials))
+        wait_until_up(f"http://127.0.0.1:{self.port}/", rasa)
+
+    def _spawn(self, command: List[str]) -> subprocess.Popen:
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        self.processes.append(process)
+        return process
+
+    def wait(self) -> Optional[int]:
+        """Blocks until one of the servers exits; returns its exit code."""
+        while True:
+            for process in self.processes:
+                if process.poll() is not None:
+                    return process.returncode
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for process in self.processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def how_to_talk(port: int) -> str:
+    token = "?token=$RASA_AUTH_TOKEN" if os.environ.get("RASA_AUTH_TOKEN") else ""
+    return (
+        f"\nHorizon is running.\n"
+        f"  Chat in the browser:    http://localhost:{port}/\n"
+        f"  REST webhook:           curl -s localhost:{port}/webhooks/rest/webhook "
+        f"-d '{{\"sender\": \"me\", \"message\": \"wat is jullie visie?\"}}'\n"
+        f"  HTTP API (status):      curl -s 'localhost:{port}/status{token}'\n"
+        f"  In the terminal:        make shell\n"
+        f"Press Ctrl-C to stop both servers.\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run Horizon: action server and Rasa server.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--no-train", action="store_true", help="use the trained model as it is")
+    parser.add_argument("--shell", action="store_true", help="chat in this terminal instead of serving")
+    args = parser.parse_args()
+    if not args.no_train:
+        train()
+    servers = Servers(port=args.port, actions_port=args.actions_port)
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, request_stop)
+    code: Optional[int] = 0
+    try:
+        servers.start(shell=args.shell)
+        if not args.shell:
+            print(how_to_talk(args.port), flush=True)
+        code = servers.wait()
+        if not args.shell:
+            print(f"A server exited (code {code}); stopping the other.", flush=True)
+    except KeyboardInterrupt:
+        print("\nStopping Horizon...", flush=True)
+    finally:
+        servers.stop()
+    sys.exit(0 if stopping or code in (0, None) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Talks to the real Rasa server and action server over HTTP, as a website or app would."""
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from actions.common.strategy_text import passage
+
+
+def post(url: str, body: Dict[str, Any], timeout: float = 30) -> Any:
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+class Conversation:
+    def __init__(self, bot, metadata: Optional[Dict[str, Any]] = None) -> None:
+        self.bot, self.sender, self.metadata = bot, f"e2e-{uuid.uuid4().hex[:8]}", metadata
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        body = {"sender": self.sender, "message": text}
+        if self.metadata:
+            body["metadata"] = self.metadata
+        return post(f"{self.bot.url}/webhooks/rest/webhook", body)
+
+    def text(self, text: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def tracker(self) -> Dict[str, Any]:
+        url = f"{self.bot.url}/conversations/{self.sender}/tracker?token={self.bot.token}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.loads(response.read())
+
+
+def test_a_dutch_conversation(running_bot):
+    chat = Conversation(running_bot)
+    greeting = chat.say("hallo")
+    assert greeting and any(m.get("buttons") for m in greeting)
+    vision = chat.text("wat is jullie visie?")
+    assert "mondiale rechtvaardigheid" in vision
+    deeper = chat.text("vertel me meer")
+    assert passage("nl", "vision", 0).text in deeper and '"Visie"' in deeper
+    assert chat.tracker()["slots"]["language"] == "nl"
+
+
+def test_an_english_conversation(running_bot):
+    chat = Conversation(running_bot)
+    mission = chat.text("What is the mission of 11.11.11?")
+    assert "international solidarity" in mission.lower()
+    deeper = chat.text("tell me more please")
+    assert passage("en", "mission", 0).text in deeper
+    assert chat.tracker()["slots"]["language"] == "en"
+
+
+def test_a_free_question_is_answered_from_the_source(running_bot):
+    answer = Conversation(running_bot).text("wat zegt jullie strategie over toekomstige generaties?")
+    assert "toekomstige generaties" in answer
+
+
+def test_page_language_applies_from_the_first_message(running_bot):
+    chat = Conversation(running_bot, metadata={"language": "en", "path": "/en/"})
+    answer = chat.say("/greet")
+    assert chat.tracker()["slots"]["language"] == "en"
+    assert answer and "11.11.11" in answer[0]["text"]
+
+
+def test_french_is_pointed_to_cncd(running_bot):
+    answer = Conversation(running_bot).text("Bonjour, comment est-ce que je peux faire un don?")
+    assert "cncd.be" in answer
+
+
+def test_the_http_api_needs_the_token(running_bot):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{running_bot.url}/status", timeout=10)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(f"{running_bot.url}/status?token={running_bot.token}", timeout=10) as ok:
+        assert "model_file" in json.loads(ok.read())
+
+
+def test_bad_requests_get_a_4xx_not_a_crash(running_bot):
+    request = urllib.request.Request(
+        f"{running_bot.url}/webhooks/rest/webhook", b"{not json", {"Content-Type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert 400 <= refused.value.code < 500
+    assert Conversation(running_bot).say("hallo")  # still answering
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_ctrl_c_stops_both_servers(running_bot):
+    """Last in this file on purpose: it stops the session's servers."""
+    running_bot.process.send_signal(signal.SIGINT)
+    assert running_bot.process.wait(60) == 0
+    assert _port_is_free(running_bot.port) and _port_is_free(running_bot.actions_port)

@@ -1,0 +1,44 @@
+"""Real rasa-sdk Trackers and the project's real domain for action tests."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.paths import DOMAIN
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    return Domain.load(str(DOMAIN)).as_dict()
+
+
+def make_tracker(
+    text: str = "",
+    intent: Optional[str] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    metadata: Optional[Dict[str, Any]] = None,
+) -> Tracker:
+    """A tracker whose latest message is `text`, parsed as `intent` with `entities`."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
+    all_slots = {"language": "nl", "language_locked": False, "topic": None, "more_step": 0.0}
+    all_slots.update(slots or {})
+    return Tracker("test-user", all_slots, latest, [], False, None, {}, "action_listen")
+
+
+def entity(name: str, value: str) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": 0, "end": 1}
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()

@@ -1,0 +1,60 @@
+"""The domain's contract: the intents later features rely on, and every response in both languages."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.paths import ROOT
+
+REQUIRED_INTENTS = """
+ask_organisation ask_vision ask_mission ask_solidarity ask_values ask_levers ask_manifest ask_fourth_pillar
+get_involved volunteer donate find_initiatives start_initiative ask_campaign forget_me
+greet goodbye thank affirm deny bot_challenge ask_capabilities change_language tell_more out_of_scope
+""".split()
+LANGUAGE_CONDITION = [{"type": "slot", "name": "language", "value": "en"}]
+
+
+def test_required_intents_exist(domain):
+    assert set(REQUIRED_INTENTS) <= set(domain["intents"])
+
+
+def test_every_response_has_an_english_and_a_dutch_variation(domain):
+    for name, variations in domain["responses"].items():
+        conditioned = [v for v in variations if v.get("condition") == LANGUAGE_CONDITION]
+        default = [v for v in variations if not v.get("condition")]
+        assert len(conditioned) == 1 and len(default) == 1, name
+        if name != "utter_french_redirect":  # in French on purpose, whatever the slot says
+            assert conditioned[0]["text"] != default[0]["text"], name
+
+
+def test_every_answer_offers_a_next_step(domain):
+    no_next_step_needed = {"utter_goodbye", "utter_more_source"}
+    for name, variations in domain["responses"].items():
+        if name in no_next_step_needed:
+            continue
+        for variation in variations:
+            assert variation.get("buttons") or variation["text"].rstrip().endswith("?"), name
+
+
+def test_buttons_send_known_intents(domain):
+    payload = re.compile(r"^/(\w+)")
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            for button in variation.get("buttons", []):
+                intent = payload.match(button["payload"]).group(1)
+                assert intent in domain["intents"], (name, button)
+
+
+def _responses_named_in_code() -> set:
+    names = set()
+    for path in (ROOT / "actions").rglob("*.py"):
+        names |= set(re.findall(r"[\"'](utter_\w+)[\"']", path.read_text()))
+    return names
+
+
+def test_responses_named_by_actions_exist(domain):
+    templated = {"utter_topic_", "utter_value_", "utter_solidarity_"}  # completed in topics.py
+    missing = {n for n in _responses_named_in_code() if n not in domain["responses"] and n not in templated}
+    assert not missing

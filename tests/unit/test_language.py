@@ -1,0 +1,85 @@
+"""Which language the bot answers in: detection, page metadata, explicit choice."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.common.language import choose_language
+from actions.language import ActionChangeLanguage, ActionSetLanguage
+from bot.nlu.language_detection import detect_language
+from tests.unit.conftest import entity, make_tracker
+
+
+@pytest.mark.parametrize("text", ["ok", "ja", "merci", "salut", "no", "nee", "yes", "sorry", "hallo", "/greet"])
+def test_short_or_ambiguous_messages_have_no_language(text):
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("wat is jullie visie?", "nl"),
+        ("wa is da eigenlijk, die 4de pijler?", "nl"),
+        ("is er een 11-groep in Kruibeke?", "nl"),
+        ("what is your vision?", "en"),
+        ("any local group near Kortrijk?", "en"),  # a Flemish place name must not make it Dutch
+        ("what do you mean by evenwaardigheid", "en"),
+        ("thank you", "en"),
+        ("bedankt", "nl"),
+        ("qu'est-ce que vous faites?", "fr"),
+        ("je veux faire un don", "fr"),
+    ],
+)
+def test_detects_language_of_clear_messages(text, expected):
+    assert detect_language(text) == expected
+
+
+def _message(intent=None, language=None, page=None):
+    return {
+        "intent": {"name": intent} if intent else {},
+        "entities": [entity("language", language)] if language else [],
+        "metadata": {"language": page} if page else {},
+    }
+
+
+def test_detection_switches_language_when_not_locked():
+    assert choose_language("nl", False, _message("ask_vision", "en")).language == "en"
+
+
+def test_no_detection_keeps_language():
+    assert choose_language("en", False, _message("affirm")).language == "en"
+
+
+def test_page_metadata_overrides_detection():
+    choice = choose_language("nl", False, _message("ask_vision", "nl", page="en-GB"))
+    assert choice.language == "en" and not choice.locked
+
+
+def test_explicit_choice_locks_and_beats_metadata_and_detection():
+    choice = choose_language("nl", False, _message("change_language", "en", page="nl"))
+    assert choice == choice.__class__("en", True)
+    later = choose_language("en", True, _message("ask_mission", "nl", page="nl"))
+    assert later.language == "en"
+
+
+def test_french_does_not_become_the_conversation_language():
+    assert choose_language("nl", False, _message("change_language", "fr")).language == "nl"
+
+
+async def test_set_language_action_returns_only_changes(dispatcher, domain):
+    tracker = make_tracker("what is your vision?", "ask_vision", [entity("language", "en")])
+    events = await ActionSetLanguage().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("language", "en")]
+    same = make_tracker("wat is jullie visie", "ask_vision", [entity("language", "nl")])
+    assert await ActionSetLanguage().run(dispatcher, same, domain) == []
+
+
+@pytest.mark.parametrize(
+    "language, response",
+    [("fr", "utter_french_redirect"), ("en", "utter_language_changed"), (None, "utter_choose_language")],
+)
+async def test_change_language_answers(dispatcher, domain, language, response):
+    entities = [entity("language", language)] if language else []
+    tracker = make_tracker("...", "change_language", entities)
+    await ActionChangeLanguage().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == [response]

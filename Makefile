@@ -8,12 +8,12 @@ INSTALLED := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e clean
+.PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
 
-test: $(INSTALLED) system-deps validate train test-unit test-stories test-nlu test-e2e  ## everything, from nothing
+test: $(INSTALLED) system-deps validate train test-unit test-stories test-nlu test-e2e test-browser  ## everything, from nothing
 
 install: $(INSTALLED)
 
@@ -49,8 +49,14 @@ test-nlu: $(INSTALLED)
 test-e2e: $(INSTALLED)
 	$(PY) -m pytest tests/e2e -q
 
+test-browser: $(INSTALLED) system-deps   ## the web widget in Debian's Chromium (Playwright)
+	$(PY) -m pytest tests/browser -q
+
 bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and training time vs. the stock bot
 	$(PY) -m bench
+
+import: $(INSTALLED)             ## load the organisation's CSV export: make import FILE=export.csv
+	$(PY) -m actions.common.importer import $(FILE)
 
 clean:
 	rm -rf results models var

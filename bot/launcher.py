@@ -19,6 +19,8 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from actions.common.importer import seed
+from bot.channels.credentials import effective_credentials, write_credentials
 from bot.paths import MODEL, ROOT, VAR
 from bot.training import train
 
@@ -34,20 +36,6 @@ def write_endpoints(actions_port: int, path: Path) -> Path:
     if store.get("dialect") == "sqlite":
         store["db"] = str(ROOT / store["db"])
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
-    return path
-
-
-def write_credentials(path: Path, env: Dict[str, str]) -> Path:
-    """The channels to run: REST and socketio always, messaging apps when their env vars are set."""
-    try:
-        from bot.channels.credentials import effective_credentials
-    except ImportError:  # channel glue not present: the two web channels only
-        credentials = {"rest": None, "socketio": {"user_message_evt": "user_uttered",
-                                                  "bot_message_evt": "bot_uttered",
-                                                  "session_persistence": True}}
-    else:
-        credentials = effective_credentials(ROOT / "credentials.yml", env)
-    path.write_text(yaml.safe_dump(credentials, sort_keys=False))
     return path
 
 
@@ -71,12 +59,13 @@ class Servers:
 
     port: int = 5005
     actions_port: int = 5055
+    model: Path = MODEL
     env: Dict[str, str] = field(default_factory=lambda: dict(os.environ))
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def rasa_command(self, endpoints: Path, credentials: Path) -> List[str]:
         command = [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
-                   "--model", str(MODEL), "--port", str(self.port),
+                   "--model", str(self.model), "--port", str(self.port),
                    "--endpoints", str(endpoints), "--credentials", str(credentials)]
         token = self.env.get("RASA_AUTH_TOKEN")
         if token:
@@ -91,10 +80,11 @@ class Servers:
                                "--port", str(self.actions_port)])
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
         if shell:
-            self._spawn([sys.executable, "-m", "rasa", "shell", "--model", str(MODEL),
+            self._spawn([sys.executable, "-m", "rasa", "shell", "--model", str(self.model),
                          "--endpoints", str(endpoints)])
             return
-        credentials = write_credentials(VAR / "credentials.yml", self.env)
+        credentials = VAR / "credentials.yml"  # mode 0600: it holds the platforms' secrets
+        write_credentials(effective_credentials(ROOT / "credentials.yml", self.env), credentials)
         rasa = self._spawn(self.rasa_command(endpoints, credentials))
         wait_until_up(f"http://127.0.0.1:{self.port}/", rasa)
 
@@ -128,7 +118,7 @@ def how_to_talk(port: int) -> str:
     token = "?token=$RASA_AUTH_TOKEN" if os.environ.get("RASA_AUTH_TOKEN") else ""
     return (
         f"\nHorizon is running.\n"
-        f"  Chat in the browser:    http://localhost:{port}/\n"
+        f"  Chat in the browser:    http://localhost:{port}/widget/ (English: /widget/en.html)\n"
         f"  REST webhook:           curl -s localhost:{port}/webhooks/rest/webhook "
         f"-d '{{\"sender\": \"me\", \"message\": \"wat is jullie visie?\"}}'\n"
         f"  HTTP API (status):      curl -s 'localhost:{port}/status{token}'\n"
@@ -146,6 +136,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_train:
         train()
+    report = seed()  # the initiatives database: created and filled with the sample data if empty
+    if report is not None:
+        print("Created the initiatives database with the SAMPLE data (see README: loading the real list).")
     servers = Servers(port=args.port, actions_port=args.actions_port)
     stopping = False
 

@@ -39,6 +39,13 @@ def is_current() -> bool:
     return MODEL.exists() and FINGERPRINT.exists() and FINGERPRINT.read_text().strip() == fingerprint()
 
 
+def train_command(out: Path = MODELS) -> list[str]:
+    """The `rasa train` call for this project's model, written to `out`/horizon.tar.gz."""
+    return [sys.executable, "-m", "rasa", "train", "--config", str(CONFIG), "--domain", str(DOMAIN),
+            "--data", str(DATA / "nlu"), str(DATA / "rules"), str(DATA / "stories"),
+            "--out", str(out), "--fixed-model-name", MODEL.name.removesuffix(".tar.gz"), "--force"]
+
+
 def train(force: bool = False) -> bool:
     """Trains if needed (or always with force); returns whether it trained. Raises on failure."""
     if not force and is_current():
@@ -47,12 +54,7 @@ def train(force: bool = False) -> bool:
     print("Training the model (about a minute)...", flush=True)
     MODELS.mkdir(exist_ok=True)
     current = fingerprint()
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--config", str(CONFIG), "--domain", str(DOMAIN),
-         "--data", str(DATA / "nlu"), str(DATA / "rules"), str(DATA / "stories"),
-         "--out", str(MODELS), "--fixed-model-name", MODEL.name.removesuffix(".tar.gz"), "--force"],
-        cwd=ROOT, check=True,
-    )
+    subprocess.run(train_command(), cwd=ROOT, check=True)
     FINGERPRINT.write_text(current + "\n")
     return True
 

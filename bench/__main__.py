@@ -1,0 +1,118 @@
+"""`make bench`: Horizon against the stock `rasa init` bot, measured on this machine in the same run.
+
+For each bot: training time, start-up time (until the REST webhook answers), server memory (RSS), and
+message latency p50/p95 and throughput through the REST webhook with 1 and 10 concurrent conversations.
+Then the in-process benchmarks of the place resolver and the initiative database, when present.
+Results are printed and written to bench/results/latest.json.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Dict, List
+
+from bench.load import run_load
+from bench.servers import BaselineBot, HorizonBot, rss_mb
+
+RESULTS = Path(__file__).parent / "results"
+
+HORIZON_SCRIPTS = [
+    ["hallo", "wat is jullie visie?", "vertel me meer", "wat bedoelen jullie met evenwaardigheid?", "bedankt"],
+    ["hi there", "what is your mission?", "tell me more", "how can I volunteer?", "thanks"],
+    ["wat zegt jullie strategie over toekomstige generaties?", "hoe kan ik doneren?", "ben je een robot?",
+     "wat is de 4de pijler", "tot ziens"],
+    ["what are your values?", "what is international solidarity?", "can I donate online?",
+     "what happens in November?", "bye"],
+]
+BASELINE_SCRIPTS = [
+    ["hello", "I am sad", "yes", "great", "bye"],
+    ["hi", "are you a bot?", "I am happy", "no", "goodbye"],
+]
+
+
+def measure(bot, scripts: List[List[str]], rounds: Dict[int, int]) -> Dict[str, Any]:
+    result: Dict[str, Any] = {"name": bot.name}
+    result["training_s"] = bot.train()
+    result["startup_s"] = bot.start()
+    try:
+        run = lambda c: asdict(asyncio.run(run_load(bot.url, scripts, c, rounds[c])))
+        run(1)  # warm-up: first messages load lazily
+        result["load"] = [run(c) for c in sorted(rounds)]
+        result["rss_mb"] = {name: rss_mb(pid) for name, pid in bot.pids().items()}
+    finally:
+        bot.stop()
+    return result
+
+
+def in_process_benchmarks() -> Dict[str, Any]:
+    """The place resolver and database benchmarks of the local-initiatives feature, if it is there."""
+    found = {}
+    for module in ("bench.places_bench", "bench.db_bench"):
+        try:
+            found[module] = importlib.import_module(module)
+        except ImportError:
+            continue
+    results = {}
+    for name, module in found.items():
+        if hasattr(module, "run"):
+            results[name] = module.run()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds-1", type=int, default=8, help="rounds of one conversation")
+    parser.add_argument("--rounds-10", type=int, default=6, help="rounds of ten conversations at once")
+    args = parser.parse_args()
+    rounds = {1: args.rounds_1, 10: args.rounds_10}
+    work = Path(tempfile.mkdtemp(prefix="horizon-bench-"))
+    try:
+        results = {
+            "baseline": measure(BaselineBot(work / "baseline"), BASELINE_SCRIPTS, rounds),
+            "horizon": measure(HorizonBot(work / "horizon"), HORIZON_SCRIPTS, rounds),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["in_process"] = in_process_benchmarks()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+    print(report(results))
+
+
+def report(results: Dict[str, Any]) -> str:
+    lines = ["", f"{'':28}{'baseline (rasa init)':>22}{'horizon':>14}"]
+    base, ours = results["baseline"], results["horizon"]
+    lines.append(f"{'training time (s)':28}{base['training_s']:>22.1f}{ours['training_s']:>14.1f}")
+    lines.append(f"{'start-up time (s)':28}{base['startup_s']:>22.1f}{ours['startup_s']:>14.1f}")
+    for name in ("rasa", "actions"):
+        b, o = base["rss_mb"].get(name), ours["rss_mb"].get(name)
+        lines.append(f"{f'memory RSS {name} (MB)':28}{(f'{b:.0f}' if b else '-'):>22}{(f'{o:.0f}' if o else '-'):>14}")
+    for b, o in zip(base["load"], ours["load"]):
+        c = b["concurrency"]
+        lines.append(f"{f'p50 @ {c} conversations (ms)':28}{b['p50_ms']:>22.0f}{o['p50_ms']:>14.0f}")
+        lines.append(f"{f'p95 @ {c} conversations (ms)':28}{b['p95_ms']:>22.0f}{o['p95_ms']:>14.0f}")
+        lines.append(f"{f'throughput @ {c} (msg/s)':28}{b['throughput']:>22.1f}{o['throughput']:>14.1f}")
+        lines.append(f"{f'errors @ {c}':28}{b['errors']:>22}{o['errors']:>14}")
+    b10 = next(r for r in base["load"] if r["concurrency"] == 10)
+    o10 = next(r for r in ours["load"] if r["concurrency"] == 10)
+    ratio = o10["p95_ms"] / b10["p95_ms"]
+    lines.append(f"\np95 at 10 conversations: {ratio:.2f} x baseline (target <= 0.50): "
+                 f"{'met' if ratio <= 0.5 else 'NOT met'}")
+    lines.append(f"training: {ours['training_s']:.0f} s (target < 180 s): "
+                 f"{'met' if ours['training_s'] < 180 else 'NOT met'}")
+    for name, value in results.get("in_process", {}).items():
+        lines.append(f"{name}: {value}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

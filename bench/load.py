@@ -1,0 +1,69 @@
+"""Message latency and throughput through a Rasa server's REST webhook, with real concurrent HTTP."""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from typing import List, Sequence
+
+import aiohttp
+
+REQUEST_TIMEOUT_S = 60
+
+
+@dataclass
+class LoadResult:
+    concurrency: int
+    messages: int
+    p50_ms: float
+    p95_ms: float
+    throughput: float  # messages per second
+    errors: int
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def _conversation(session: aiohttp.ClientSession, url: str, script: Sequence[str],
+                        latencies: List[float], errors: List[str]) -> None:
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    for text in script:
+        start = time.perf_counter()
+        try:
+            async with session.post(url, json={"sender": sender, "message": text}) as response:
+                await response.read()
+                if response.status != 200:
+                    errors.append(str(response.status))
+                    continue
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            errors.append(type(exc).__name__)
+            continue
+        latencies.append(time.perf_counter() - start)
+
+
+async def run_load(base_url: str, scripts: Sequence[Sequence[str]], concurrency: int, rounds: int) -> LoadResult:
+    """`concurrency` conversations at once, each playing a script, `rounds` times over."""
+    url = f"{base_url}/webhooks/rest/webhook"
+    latencies: List[float] = []
+    errors: List[str] = []
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        start = time.perf_counter()
+        for r in range(rounds):
+            await asyncio.gather(*(
+                _conversation(session, url, scripts[(r * concurrency + i) % len(scripts)], latencies, errors)
+                for i in range(concurrency)
+            ))
+        elapsed = time.perf_counter() - start
+    return LoadResult(
+        concurrency=concurrency,
+        messages=len(latencies),
+        p50_ms=1000 * statistics.median(latencies) if latencies else float("nan"),
+        p95_ms=1000 * percentile(latencies, 0.95) if latencies else float("nan"),
+        throughput=len(latencies) / elapsed,
+        errors=len(errors),
+    )

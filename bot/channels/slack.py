@@ -1,0 +1,63 @@
+"""Slack: Rasa 3.6.21's connector, its signature check kept, with Slack's redeliveries answered only once.
+
+Slack resends an event (header `X-Slack-Retry-Num`) when the first delivery was not acknowledged in time
+or failed. Rasa's `SlackInput` drops only retries whose reason is `http_timeout`; any other redelivery is
+handled again, so the user gets the answer twice. Here an event id seen before is acknowledged with 200
+and not handled again; the ids are kept in a bounded in-process memory.
+"""
+
+import logging
+from typing import Any, Awaitable, Callable, Optional, Text
+
+from rasa.core.channels import slack as rasa_slack
+from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.webhook_guard import BoundedMemory, is_webhook_post, refuse_unsigned
+
+logger = logging.getLogger(__name__)
+
+RETRY_HEADER = "X-Slack-Retry-Num"
+REMEMBERED_EVENTS = 5_000
+
+
+def event_id(request: Request) -> Optional[Text]:
+    """The Events API envelope's `event_id`, or None for other requests (interactions, bad JSON)."""
+    if request.headers.get("content-type") != "application/json":
+        return None
+    try:
+        envelope = request.json
+    except Exception:  # noqa: BLE001 - Rasa's handler answers malformed bodies itself
+        return None
+    found = envelope.get("event_id") if isinstance(envelope, dict) else None
+    return found if isinstance(found, str) and found else None
+
+
+class SlackInput(rasa_slack.SlackInput):
+    """Slack webhook that refuses unsigned posts (403) and handles each event id once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen_events: BoundedMemory[Text, bool] = BoundedMemory(REMEMBERED_EVENTS)
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+        refuse_unsigned(webhook, self.name(), self.is_request_from_slack_authentic)
+
+        @webhook.middleware("request")
+        async def acknowledge_redelivery(request: Request) -> Optional[HTTPResponse]:
+            """Runs after the signature check: a known event id gets 200 and no second answer."""
+            found = event_id(request) if is_webhook_post(request) else None
+            if found is None or self.seen_events.add_if_new(found, True):
+                return None
+            logger.info(
+                "Acknowledged a Slack redelivery (retry %s) without handling it again.",
+                request.headers.get(RETRY_HEADER, "?"),
+            )
+            return response.text("", status=200, headers={"X-Slack-No-Retry": "1"})
+
+        return webhook

@@ -1,0 +1,131 @@
+"""`PlaceEntityExtractor`: a `location` entity for every Belgian place named in a message.
+
+Why a component and not trained examples: DIET only learns the names it saw, and Belgium has 565
+municipalities, 1,149 postcodes, exonyms and the names merged away in 2025. This component needs no
+training data: it builds a spaCy `PhraseMatcher` (attr LOWER, on accent-folded words, so "Liège",
+"LIEGE" and "liege" match alike) once from every key of the reference tables
+(`actions.common.places.PlaceResolver.phrases()`), and lets the resolver decide what each match means
+and whether it counts (an everyday word such as "as" or "landen" needs a place cue; a year is not a
+postcode). The matcher is built in `create`, so once per loaded model.
+
+Entity produced (one per place, longest match wins, in order)::
+
+    {"entity": "location", "value": "municipality:44021", "text": "Gent", "start": 21, "end": 25,
+     "confidence": 1.0, "extractor": "PlaceEntityExtractor"}
+
+`value` is canonical and `PlaceResolver.resolve(value)` turns it back into the typed result:
+"municipality:<REFNIS>" (name or exonym), "merger:<old name>" (a municipality merged on
+1 January 2025: the action can say "Kruibeke is now Beveren-Kruibeke-Zwijndrecht"),
+"postcode:<code>" (one municipality, or several for 1040, 1050, 1804: the action asks which),
+"province:<ISO code>" (VOV, VLI, ...) or "region:<code>" (VLG, WAL, BRU; "Brussel" is the region).
+Typos are not guessed here: the action calls `PlaceResolver.resolve(text)` for a suggestion.
+
+Config: `entity` (default "location"), `reference_dir` (default: the repository's data/reference),
+`replace_other_extractors` (default true: drops another extractor's overlapping `location` entity, so
+a DIET guess never competes with the table).
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import spacy
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TEXT,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from actions.common.places import MAX_TEXT, Mention, PlaceResolver, default_resolver, tokenize
+
+
+@functools.lru_cache(maxsize=None)
+def _blank_dutch() -> spacy.language.Language:
+    return spacy.blank("nl")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds municipalities, postcodes, provinces and regions from the reference table."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"entity": "location", "reference_dir": None, "replace_other_extractors": True}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PlaceEntityExtractor:
+        return cls({**cls.get_default_config(), **config})
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._entity = config["entity"]
+        self._replace = bool(config["replace_other_extractors"])
+        directory: Optional[str] = config.get("reference_dir")
+        self._resolver = PlaceResolver(Path(directory)) if directory else default_resolver()
+        vocab = _blank_dutch().vocab
+        self._vocab = vocab
+        self._matcher = PhraseMatcher(vocab, attr="LOWER")
+        self._matcher.add(
+            "PLACE", [Doc(vocab, words=phrase.split()) for phrase in self._resolver.phrases()]
+        )
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._extract(message)
+        return messages
+
+    def mentions(self, text: str) -> List[Mention]:
+        """The places in ``text``: phrase-matcher spans, interpreted by the resolver."""
+        text = text[:MAX_TEXT]
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        doc = Doc(self._vocab, words=[token.text for token in tokens])
+        spans = [(start, end) for _, start, end in self._matcher(doc)]
+        return self._resolver.mentions(text, tokens, spans)
+
+    def _extract(self, message: Message) -> None:
+        found = self.mentions(message.get(TEXT) or "")
+        if not found:
+            return
+        entities = self.add_extractor_name([self._entity_dict(m) for m in found])
+        existing = message.get(ENTITIES, [])
+        if self._replace:
+            existing = [e for e in existing if not self._overlaps_ours(e, found)]
+        message.set(ENTITIES, existing + entities, add_to_output=True)
+
+    def _entity_dict(self, mention: Mention) -> Dict[Text, Any]:
+        return {
+            ENTITY_ATTRIBUTE_TYPE: self._entity,
+            ENTITY_ATTRIBUTE_VALUE: mention.value,
+            ENTITY_ATTRIBUTE_TEXT: mention.text,
+            ENTITY_ATTRIBUTE_START: mention.start,
+            ENTITY_ATTRIBUTE_END: mention.end,
+            ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+        }
+
+    def _overlaps_ours(self, entity: Dict[Text, Any], found: List[Mention]) -> bool:
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) != self._entity or entity.get(EXTRACTOR) == self.name:
+            return False
+        start, end = entity.get(ENTITY_ATTRIBUTE_START, -1), entity.get(ENTITY_ATTRIBUTE_END, -1)
+        return any(start < m.end and m.start < end for m in found)

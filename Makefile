@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import clean
+.PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
@@ -57,6 +57,12 @@ bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and tr
 
 import: $(INSTALLED)             ## load the organisation's CSV export: make import FILE=export.csv
 	$(PY) -m actions.common.importer import $(FILE)
+
+deliver: $(INSTALLED)            ## send volunteer notifications that are due, retry failed ones (run from a timer)
+	$(PY) -m actions.common.notify deliver
+
+purge: $(INSTALLED)              ## delete sign-ups older than SIGNUP_RETENTION_DAYS (run daily)
+	$(PY) -m actions.common.signups purge
 
 clean:
 	rm -rf results models var

@@ -45,8 +45,10 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 5
 #: Seconds one look-up may take before the person hears "try again later".
 DB_TIMEOUT_S = 4.0
-#: Channels whose clients render the ``{"cards": [...]}`` custom payload (the web widget, REST clients).
+#: Channels that get the ``{"cards": [...]}`` custom payload: the web widget renders it, REST clients may.
 CARD_CHANNELS = frozenset({"socketio", "rest"})
+#: Channels where the cards replace the text list (the widget would otherwise show every result twice).
+CARDS_ONLY_CHANNELS = frozenset({"socketio"})
 #: Where a message goes when it reached this action by a rule but is not about the search after all.
 HANDOVER = {"nlu_fallback": "action_search_source", "out_of_scope": "utter_out_of_scope"}
 #: A message of at most this many words that names a place is taken as a place, whatever its intent.
@@ -275,15 +277,17 @@ class SearchTurn:
         if result.any_sample:
             self.dispatcher.utter_message(response="utter_initiatives_sample_data")
         display = InitiativeDisplay(self.places, self.language)
+        channel = self.tracker.get_latest_input_channel()
+        if channel in CARD_CHANNELS:  # first, so that the summary and its buttons come last
+            self.dispatcher.utter_message(json_message=display.cards(result.items))
+        lines = "" if channel in CARDS_ONLY_CHANNELS else "\n" + display.lines(result.items)
         response = "utter_initiatives_nearest" if mode == "near" else "utter_initiatives_found"
         if not result.has_more:
             response += "_all"
         self.dispatcher.utter_message(
             response=response, search=search, place=place or "", total=result.total,
-            first=result.offset + 1, last=result.offset + len(result.items), results=display.lines(result.items),
+            first=result.offset + 1, last=result.offset + len(result.items), results=lines,
         )
-        if self.tracker.get_latest_input_channel() in CARD_CHANNELS:
-            self.dispatcher.utter_message(json_message=display.cards(result.items))
 
     def _ask_place(self, terms: SearchTerms) -> List[Dict[Text, Any]]:
         self.dispatcher.utter_message(response="utter_ask_initiative_place")

@@ -19,6 +19,9 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from sqlalchemy.exc import OperationalError
+
+from actions.common.db import DatabaseUnavailable
 from actions.common.importer import seed
 from bot.channels.credentials import effective_credentials, write_credentials
 from bot.paths import MODEL, ROOT, VAR
@@ -114,6 +117,21 @@ class Servers:
                 process.wait()
 
 
+def seed_database() -> None:
+    """Creates the initiatives database and fills it with the sample data if it is empty.
+
+    A database that cannot be reached does not stop the assistant: the search says so politely.
+    """
+    try:
+        report = seed()
+    except (DatabaseUnavailable, OperationalError) as exc:
+        print(f"The initiatives database is not reachable ({type(exc).__name__}); "
+              "the assistant will say so when asked.", flush=True)
+        return
+    if report is not None:
+        print("Created the initiatives database with the SAMPLE data (README: loading the real list).", flush=True)
+
+
 def how_to_talk(port: int) -> str:
     token = "?token=$RASA_AUTH_TOKEN" if os.environ.get("RASA_AUTH_TOKEN") else ""
     return (
@@ -136,9 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_train:
         train()
-    report = seed()  # the initiatives database: created and filled with the sample data if empty
-    if report is not None:
-        print("Created the initiatives database with the SAMPLE data (see README: loading the real list).")
+    seed_database()
     servers = Servers(port=args.port, actions_port=args.actions_port)
     stopping = False
 

@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import pycountry
 
 from actions.common.models import INITIATIVE_TYPES, THEMES, country_name
-from actions.common.places import Token, name_key, tokenize
+from actions.common.places import MAX_TEXT, Token, name_key, tokenize
 
 Span = Tuple[int, int]
 
@@ -133,8 +133,9 @@ def _outside(token: Token, skip: Sequence[Span]) -> bool:
 
 
 def find_terms(text: str, skip: Sequence[Span] = ()) -> SearchTerms:
-    """The theme, partner country and initiative type a message names, as codes."""
-    tokens = [token for token in tokenize(text or "") if _outside(token, skip)]
+    """The theme, partner country and initiative type a message names, as codes (in its first 500 characters,
+    as for places: the matcher runs on the event loop and must stay cheap on any input)."""
+    tokens = [token for token in tokenize((text or "")[:MAX_TEXT]) if _outside(token, skip)]
     words = [token.text for token in tokens]
     found: Dict[str, str] = {}
     start = 0

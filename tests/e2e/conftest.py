@@ -26,8 +26,8 @@ class RunningBot:
         self.url = f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture(scope="session")
-def running_bot() -> Iterator[RunningBot]:
+def start_bot() -> RunningBot:
+    """Runs `python -m bot.launcher` (what `make run` runs) on free ports and waits until both servers answer."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first (make test does)")
     port, actions_port, token = free_port(), free_port(), "e2e-secret-token"
@@ -39,11 +39,26 @@ def running_bot() -> Iterator[RunningBot]:
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=300)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", process, timeout=60)
-        yield RunningBot(process, port, actions_port, token)
+    except Exception:
+        stop_bot(process)
+        raise
+    return RunningBot(process, port, actions_port, token)
+
+
+def stop_bot(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def running_bot() -> Iterator[RunningBot]:
+    """One bot for the whole session: starting one takes a while."""
+    bot = start_bot()
+    try:
+        yield bot
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_bot(bot.process)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -94,13 +92,3 @@ def test_bad_requests_get_a_4xx_not_a_crash(running_bot):
     assert Conversation(running_bot).say("hallo")  # still answering
 
 
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def test_ctrl_c_stops_both_servers(running_bot):
-    """Last in this file on purpose: it stops the session's servers."""
-    running_bot.process.send_signal(signal.SIGINT)
-    assert running_bot.process.wait(60) == 0
-    assert _port_is_free(running_bot.port) and _port_is_free(running_bot.actions_port)

@@ -645,7 +645,7 @@ def test_bounded_memory_forgets_the_oldest_entries():
 # ---------------------------------------------------------------- effective credentials
 
 TEMPLATE = REPO / "credentials.yml"
-ALWAYS_ON = ["rest", "bot.channels.socketio.SocketIOInput"]
+ALWAYS_ON = ["rest", "bot.channels.socketio.SocketIOInput", "bot.channels.widget.WidgetInput"]
 CHANNEL_ENV = {
     "bot.channels.twilio.TwilioInput": {
         "TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
@@ -660,7 +660,7 @@ CHANNEL_ENV = {
 ALL_ENV = {name: value for env in CHANNEL_ENV.values() for name, value in env.items()}
 
 
-def test_credentials_without_environment_keep_only_rest_and_socketio():
+def test_credentials_without_environment_keep_only_the_web_channels():
     assert list(effective_credentials(TEMPLATE, {})) == ALWAYS_ON
 
 

@@ -15,7 +15,7 @@ from actions.common import db, redaction, signups
 from actions.common.redaction import RedactingFilter, install_log_redaction, redact, uninstall_log_redaction
 from actions.common.signups import Notification, SignupData, save_signup
 from actions.privacy import ActionForgetMe
-from conftest import make_tracker
+from tests.unit.conftest import make_tracker
 from test_initiatives_db import engine  # noqa: F401  (fixture)
 
 

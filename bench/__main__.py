@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
+import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
+from bench import db_bench, places_bench
 from bench.load import run_load
 from bench.servers import BaselineBot, HorizonBot, rss_mb
 
@@ -33,13 +31,20 @@ HORIZON_SCRIPTS = [
     ["what are your values?", "what is international solidarity?", "can I donate online?",
      "what happens in November?", "bye"],
 ]
+LOCATION_SCRIPTS = [
+    ["is er een 11-groep in Kruibeke?"], ["lokale groep in 9090"], ["any local group near Kortrijk?"],
+    ["welke 4de Pijlerinitiatieven werken rond onderwijs in Congo?"], ["initiatieven in Limburg"],
+    ["is there a group in Ghent?"],
+]
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BASELINE_SCRIPTS = [
     ["hello", "I am sad", "yes", "great", "bye"],
     ["hi", "are you a bot?", "I am happy", "no", "goodbye"],
 ]
 
 
-def measure(bot, scripts: List[List[str]], rounds: Dict[int, int]) -> Dict[str, Any]:
+def measure(bot, scripts: List[List[str]], rounds: Dict[int, int],
+            location_scripts: List[List[str]] = ()) -> Dict[str, Any]:
     result: Dict[str, Any] = {"name": bot.name}
     result["training_s"] = bot.train()
     result["startup_s"] = bot.start()
@@ -47,6 +52,8 @@ def measure(bot, scripts: List[List[str]], rounds: Dict[int, int]) -> Dict[str, 
         run = lambda c: asdict(asyncio.run(run_load(bot.url, scripts, c, rounds[c])))
         run(1)  # warm-up: first messages load lazily
         result["load"] = [run(c) for c in sorted(rounds)]
+        if location_scripts:
+            result["location_question"] = asdict(asyncio.run(run_load(bot.url, location_scripts, 1, 12)))
         result["rss_mb"] = {name: rss_mb(pid) for name, pid in bot.pids().items()}
     finally:
         bot.stop()
@@ -54,18 +61,13 @@ def measure(bot, scripts: List[List[str]], rounds: Dict[int, int]) -> Dict[str, 
 
 
 def in_process_benchmarks() -> Dict[str, Any]:
-    """The place resolver and database benchmarks of the local-initiatives feature, if it is there."""
-    found = {}
-    for module in ("bench.places_bench", "bench.db_bench"):
-        try:
-            found[module] = importlib.import_module(module)
-        except ImportError:
-            continue
-    results = {}
-    for name, module in found.items():
-        if hasattr(module, "run"):
-            results[name] = module.run()
-    return results
+    """The place resolver and the initiatives database (10,000 generated records), in process."""
+    return {
+        "places": places_bench.run(),
+        "initiatives_db_sqlite_p95_ms": db_bench.run(records=10_000, queries=300, url=None),
+        "initiatives_db_postgresql_p95_ms": db_bench.run(
+            records=10_000, queries=300, url=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL)),
+    }
 
 
 def main() -> None:
@@ -78,7 +80,7 @@ def main() -> None:
     try:
         results = {
             "baseline": measure(BaselineBot(work / "baseline"), BASELINE_SCRIPTS, rounds),
-            "horizon": measure(HorizonBot(work / "horizon"), HORIZON_SCRIPTS, rounds),
+            "horizon": measure(HorizonBot(work / "horizon"), HORIZON_SCRIPTS, rounds, LOCATION_SCRIPTS),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -109,8 +111,19 @@ def report(results: Dict[str, Any]) -> str:
                  f"{'met' if ratio <= 0.5 else 'NOT met'}")
     lines.append(f"training: {ours['training_s']:.0f} s (target < 180 s): "
                  f"{'met' if ours['training_s'] < 180 else 'NOT met'}")
-    for name, value in results.get("in_process", {}).items():
-        lines.append(f"{name}: {value}")
+    location = ours.get("location_question")
+    if location:
+        lines.append(f"location question through REST (1 conversation): p50 {location['p50_ms']:.0f} ms, "
+                     f"p95 {location['p95_ms']:.0f} ms")
+    in_process = results.get("in_process", {})
+    for name in ("resolve", "extractor"):
+        r = in_process.get("places", {}).get(name)
+        if r:
+            lines.append(f"place {name} in process: p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms")
+    for name in ("initiatives_db_sqlite_p95_ms", "initiatives_db_postgresql_p95_ms"):
+        if name in in_process:
+            lines.append(f"{name.replace('_p95_ms', '')} lookup over 10,000 records: p95 {in_process[name]:.2f} ms "
+                         f"(target < 5 ms)")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from typing import Dict, Optional
 
 import rasa.cli
 
-from bot.launcher import Servers, wait_until_up
+from bot.launcher import Servers, seed_database, wait_until_up
 from bot.paths import ROOT
 from bot.training import train_command
 
@@ -92,6 +92,7 @@ class HorizonBot:
         return _timed(train_command(out=self.work), ROOT)
 
     def start(self) -> float:
+        seed_database()
         start = time.perf_counter()
         self.servers.start()
         return time.perf_counter() - start

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import yaml
-
 from sqlalchemy.exc import OperationalError
 
 from actions.common.db import DatabaseUnavailable

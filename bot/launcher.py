@@ -66,7 +66,7 @@ class Servers:
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def rasa_command(self, endpoints: Path, credentials: Path) -> List[str]:
-        command = [sys.executable, "-m", "rasa", "run", "--enable-api", "--cors", "*",
+        command = [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--cors", "*",
                    "--model", str(self.model), "--port", str(self.port),
                    "--endpoints", str(endpoints), "--credentials", str(credentials)]
         token = self.env.get("RASA_AUTH_TOKEN")
@@ -82,7 +82,7 @@ class Servers:
                                "--port", str(self.actions_port)])
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
         if shell:
-            self._spawn([sys.executable, "-m", "rasa", "shell", "--model", str(self.model),
+            self._spawn([sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(self.model),
                          "--endpoints", str(endpoints)])
             return
         credentials = VAR / "credentials.yml"  # mode 0600: it holds the platforms' secrets

@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONWARNINGS ?= ignore
 
 .PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge clean
 

@@ -78,15 +78,15 @@ class Servers:
         """Starts the action server, then the Rasa server (or, with shell, Rasa's terminal chat)."""
         VAR.mkdir(exist_ok=True)
         endpoints = write_endpoints(self.actions_port, VAR / "endpoints.yml")
+        credentials = VAR / "credentials.yml"  # mode 0600: it holds the platforms' secrets
+        write_credentials(effective_credentials(ROOT / "credentials.yml", self.env), credentials)
         actions = self._spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                "--port", str(self.actions_port)])
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
         if shell:
             self._spawn([sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(self.model),
-                         "--endpoints", str(endpoints)])
+                         "--endpoints", str(endpoints), "--credentials", str(credentials)])
             return
-        credentials = VAR / "credentials.yml"  # mode 0600: it holds the platforms' secrets
-        write_credentials(effective_credentials(ROOT / "credentials.yml", self.env), credentials)
         rasa = self._spawn(self.rasa_command(endpoints, credentials))
         wait_until_up(f"http://127.0.0.1:{self.port}/", rasa)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from typing import Iterator
@@ -12,12 +11,7 @@ import pytest
 
 from bot.launcher import wait_until_up
 from bot.paths import MODEL, ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.net import free_port
 
 
 class RunningBot:

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,14 +27,9 @@ from actions.common.notify import NotifyConfig, deliver_due, deliver_one, delive
 from actions.common.signups import SignupData, save_signup
 from bot.paths import ROOT
 from test_initiatives_db import engine, row, write_csv  # noqa: F401  (engine is a fixture)
+from tests.net import free_port
 
 CENTRAL = "vrijwilligers@11-centraal.be"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- a real SMTP server ----------------------------------------------------------------------------------------

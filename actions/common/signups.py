@@ -26,6 +26,7 @@ import hmac
 import os
 import sys
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -96,7 +97,8 @@ class Notification(SignupBase):
 
 # --- tables --------------------------------------------------------------------------------------------------
 
-_ready: Set[int] = set()
+# Engines whose tables exist. A WeakSet, not a set of id()s: a new engine can get the id of a disposed one.
+_ready: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 _ready_lock = threading.Lock()
 
 
@@ -104,12 +106,12 @@ def ensure_tables(engine: Optional[Engine] = None) -> Engine:
     """Create the sign-up tables once per engine (``CREATE TABLE IF NOT EXISTS`` semantics)."""
     engine = engine or get_engine()
     with _ready_lock:
-        if id(engine) not in _ready:
+        if engine not in _ready:
             try:
                 SignupBase.metadata.create_all(engine)
             except IntegrityError:  # another process created them at the same moment (PostgreSQL catalog)
                 SignupBase.metadata.create_all(engine)
-            _ready.add(id(engine))
+            _ready.add(engine)
     return engine
 
 

@@ -85,13 +85,15 @@ class Servers:
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
         if shell:
             self._spawn([sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(self.model),
-                         "--endpoints", str(endpoints), "--credentials", str(credentials)])
+                         "--endpoints", str(endpoints), "--credentials", str(credentials)], own_session=False)
             return
         rasa = self._spawn(self.rasa_command(endpoints, credentials))
         wait_until_up(f"http://127.0.0.1:{self.port}/", rasa)
 
-    def _spawn(self, command: List[str]) -> subprocess.Popen:
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+    def _spawn(self, command: List[str], own_session: bool = True) -> subprocess.Popen:
+        # A server in its own session: Ctrl-C in the terminal reaches only the launcher, which stops both.
+        # Rasa's terminal chat stays in ours: it reads the terminal.
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=own_session)
         self.processes.append(process)
         return process
 
@@ -162,6 +164,8 @@ def main() -> None:
         stopping = True
         raise KeyboardInterrupt
 
+    # Installed explicitly: a launcher started in the background inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     code: Optional[int] = 0
     try:

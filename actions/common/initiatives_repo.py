@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause, Select
 
 from actions.common.db import REPO_ROOT, session_scope
+from actions.common.places import default_resolver
 from actions.common.models import (
     INITIATIVE_TYPES,
     MULTI_VALUED,
@@ -85,19 +86,10 @@ def read_places_rows(path: Path = PLACES_CSV) -> Iterator[Dict[str, str]]:
         yield from csv.DictReader(line for line in handle if not line.startswith("#"))
 
 
-def read_municipality_coords(path: Path = PLACES_CSV) -> Dict[str, Coordinate]:
-    """REFNIS code -> (latitude, longitude) for every municipality in the places table."""
-    return {
-        row["refnis"]: (float(row["latitude"]), float(row["longitude"]))
-        for row in read_places_rows(path)
-        if row["latitude"] and row["longitude"]
-    }
-
-
-@lru_cache(maxsize=4)
-def municipality_coords(path: Path = PLACES_CSV) -> Dict[str, Coordinate]:
-    """Cached :func:`read_municipality_coords`: the table is small and does not change while running."""
-    return read_municipality_coords(path)
+@lru_cache(maxsize=1)
+def municipality_coords() -> Dict[str, Coordinate]:
+    """REFNIS code -> (latitude, longitude), from the place resolver's table (read once per process)."""
+    return {refnis: (m.latitude, m.longitude) for refnis, m in default_resolver().municipalities.items()}
 
 
 def distance_km(a: Coordinate, b: Coordinate) -> float:

@@ -105,7 +105,9 @@ class LanguageRouter(GraphComponent):
 
     def _route(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        detected = message.get(DETECTED_LANGUAGE) or detect_language(text)
+        detected = message.get(DETECTED_LANGUAGE)  # "" when the tokenizer found no clear language
+        if detected is None:  # a message that did not pass through BilingualTokenizer
+            detected = detect_language(text)
         intent = (message.get(INTENT) or {}).get("name")
         if intent == CHANGE_LANGUAGE:
             requested = requested_language(text)

@@ -1,12 +1,17 @@
 """The domain's contract: the intents later features rely on, and every response in both languages."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
+from rasa.shared.core.domain import Domain
+from rasa_sdk.forms import ValidationAction
 
-from bot.paths import ROOT
+import actions
+from bot.paths import DOMAIN, ROOT
 
 REQUIRED_INTENTS = """
 ask_organisation ask_vision ask_mission ask_solidarity ask_values ask_levers ask_manifest ask_fourth_pillar
@@ -58,3 +63,19 @@ def test_responses_named_by_actions_exist(domain):
     templated = {"utter_topic_", "utter_value_", "utter_solidarity_"}  # completed in topics.py
     missing = {n for n in _responses_named_in_code() if n not in domain["responses"] and n not in templated}
     assert not missing
+
+
+def test_actions_that_read_the_domain_are_sent_it():
+    """endpoints.yml enables Rasa's selective domain: a validation action without the domain would see no
+    form and no slots, so every one must be declared `send_domain: true`."""
+    for module in pkgutil.iter_modules(actions.__path__):
+        importlib.import_module(f"actions.{module.name}")
+    readers = {cls().name() for cls in _all_subclasses(ValidationAction) if cls.__module__.startswith("actions.")}
+    assert readers, "the volunteer form's validator should be found"
+    assert readers <= set(Domain.load(str(DOMAIN))._actions_which_explicitly_need_domain)
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)

@@ -1,0 +1,188 @@
+"""Rasa's SQL tracker store, with each conversation's current session also held in memory.
+
+Why: with Rasa's `SQLTrackerStore` every message costs an ORM query that loads the session and, on save, a
+count query plus one ORM insert per event, all on the Rasa server's single event loop (about 5 ms of its
+CPU per message, a third of its work: see DEVELOPERS.md, "Performance"). This store gives the same answers
+from the same tables, and:
+
+- keeps the serialised events of each conversation's latest session in an LRU cache, so a retrieve is one
+  indexed `count, max(id)` query that proves the cache current, instead of loading and parsing rows;
+- saves with one bulk insert of the new events, and never re-counts what it just wrote;
+- does all database work in a worker thread with a timeout, so the event loop serves other people meanwhile.
+
+It is write-through: a save returns only after its transaction committed, so nothing is lost when the
+process stops. The cache is checked against the database on every retrieve and save, so several Rasa
+processes may share the database (another process's events invalidate the entry and it is reloaded).
+The session rule is Rasa's: the events since the latest `session_started` by timestamp, in insertion order.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text, Tuple, TypeVar
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_CACHE_SIZE = 1000
+DEFAULT_DB_TIMEOUT_S = 10.0
+SESSION_STARTED = SessionStarted.type_name
+
+
+@dataclass(frozen=True)
+class CachedSession:
+    """What the database holds for one conversation: its latest session's events, and a fingerprint."""
+
+    events: Tuple[str, ...]  # JSON of each event of the latest session, in insertion order
+    session_start: Optional[float]  # timestamp of the latest session_started, None if there is none
+    rows: int  # rows of this conversation in the table, all sessions
+    max_id: Optional[int]  # and their highest id: with `rows`, proof that nobody else wrote meanwhile
+
+
+def _in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
+    """SQL's `timestamp >= session_start`, where NULL compares false; no session start means all events."""
+    return session_start is None or (timestamp is not None and timestamp >= session_start)
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` with an in-memory copy of each current session; configured in endpoints.yml.
+
+    Extra endpoint keys: `cache_size` (conversations kept in memory, default 1000) and `db_timeout_s`
+    (seconds a database call may take before the message fails, default 10).
+    """
+
+    def __init__(self, cache_size: int = DEFAULT_CACHE_SIZE, db_timeout_s: float = DEFAULT_DB_TIMEOUT_S,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cache: "OrderedDict[Text, CachedSession]" = OrderedDict()
+        self._cache_size = max(0, int(cache_size))
+        self._timeout_s = float(db_timeout_s)
+        self._table: sa.Table = self.SQLEvent.__table__
+        # SQLite has one writer at a time: one thread avoids "database is locked" between our own writes.
+        workers = 1 if self.engine.dialect.name == "sqlite" else 4
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracker-store")
+
+    # --- Rasa's interface -------------------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of the latest session, or None for a conversation the database does not know."""
+        session = await self._in_thread(self._current, sender_id, self._cache.get(sender_id))
+        self._remember(sender_id, session)
+        return self._tracker(sender_id, session.events)
+
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+        """All sessions (the HTTP API's `/tracker?all_sessions`): rare, so straight from the database."""
+        events = await self._in_thread(self._all_events, conversation_id)
+        return self._tracker(conversation_id, events)
+
+    async def keys(self) -> Iterable[Text]:
+        return await self._in_thread(self._keys)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Appends the events the database does not hold yet, as `SQLTrackerStore.save` does."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        known = self._cache.pop(sender_id, None)  # if the write fails we no longer know what is stored
+        events = list(tracker.events)
+        session = await self._in_thread(self._append, sender_id, known, events)
+        self._remember(sender_id, session)
+        logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+
+    # --- the cache ----------------------------------------------------------------------------------------
+
+    def _remember(self, sender_id: Text, session: CachedSession) -> None:
+        if not self._cache_size or not session.rows:
+            return
+        self._cache[sender_id] = session
+        self._cache.move_to_end(sender_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _tracker(self, sender_id: Text, events: Iterable[str]) -> Optional[DialogueStateTracker]:
+        dicts = [json.loads(data) for data in events]
+        if not dicts or not self.domain:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, dicts, self.domain.slots)
+
+    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await asyncio.wait_for(loop.run_in_executor(self._executor, function, *args), self._timeout_s)
+
+    # --- database work, in the worker thread ------------------------------------------------------------
+
+    def _fingerprint(self, connection: sa.engine.Connection, sender_id: Text) -> Tuple[int, Optional[int]]:
+        t = self._table
+        query = sa.select(sa.func.count(t.c.id), sa.func.max(t.c.id)).where(t.c.sender_id == sender_id)
+        rows, max_id = connection.execute(query).one()
+        return rows, max_id
+
+    def _load(self, connection: sa.engine.Connection, sender_id: Text, rows: int,
+              max_id: Optional[int]) -> CachedSession:
+        """The latest session as `SQLTrackerStore._event_query` defines it."""
+        t = self._table
+        start = connection.execute(
+            sa.select(sa.func.max(t.c.timestamp)).where(t.c.sender_id == sender_id, t.c.type_name == SESSION_STARTED)
+        ).scalar()
+        query = sa.select(t.c.data).where(t.c.sender_id == sender_id)
+        if start is not None:
+            query = query.where(t.c.timestamp >= start)
+        events = tuple(data for (data,) in connection.execute(query.order_by(t.c.id)))
+        return CachedSession(events, start, rows, max_id)
+
+    def _current(self, sender_id: Text, known: Optional[CachedSession]) -> CachedSession:
+        with self.engine.connect() as connection:
+            rows, max_id = self._fingerprint(connection, sender_id)
+            if known is not None and (known.rows, known.max_id) == (rows, max_id):
+                return known
+            return self._load(connection, sender_id, rows, max_id)
+
+    def _append(self, sender_id: Text, known: Optional[CachedSession], events: List[Any]) -> CachedSession:
+        with self.engine.begin() as connection:
+            rows, max_id = self._fingerprint(connection, sender_id)
+            if known is None or (known.rows, known.max_id) != (rows, max_id):
+                known = self._load(connection, sender_id, rows, max_id)
+            new = events[len(known.events):]
+            if not new:
+                return known
+            records = [self._record(sender_id, event) for event in new]
+            connection.execute(self._table.insert(), records)
+            rows, max_id = self._fingerprint(connection, sender_id)
+            if any(record["type_name"] == SESSION_STARTED for record in records):
+                return self._load(connection, sender_id, rows, max_id)
+            start = known.session_start
+            kept = tuple(r["data"] for r in records if _in_session(r["timestamp"], start))
+            return CachedSession(known.events + kept, start, rows, max_id)
+
+    @staticmethod
+    def _record(sender_id: Text, event: Any) -> Dict[Text, Any]:
+        """One row, exactly as `SQLTrackerStore.save` writes it."""
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _all_events(self, sender_id: Text) -> List[str]:
+        t = self._table
+        with self.engine.connect() as connection:
+            query = sa.select(t.c.data).where(t.c.sender_id == sender_id).order_by(t.c.id)
+            return [data for (data,) in connection.execute(query)]
+
+    def _keys(self) -> List[Text]:
+        with self.engine.connect() as connection:
+            return [sender for (sender,) in connection.execute(sa.select(self._table.c.sender_id).distinct())]
+

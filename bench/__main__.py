@@ -2,6 +2,8 @@
 
 For each bot: training time, start-up time (until the REST webhook answers), server memory (RSS), and
 message latency p50/p95 and throughput through the REST webhook with 1 and 10 concurrent conversations.
+Both bots run side by side and are loaded in alternating blocks (never at the same time), so that drift in
+the machine's speed during the run does not favour either.
 Then the in-process benchmarks of the place resolver and the initiative database, when present.
 Results are printed and written to bench/results/latest.json.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from bench import db_bench, places_bench
-from bench.load import run_load
+from bench.load import LoadResult, pooled, run_load
 from bench.servers import BaselineBot, HorizonBot, rss_mb
 
 RESULTS = Path(__file__).parent / "results"
@@ -43,21 +45,42 @@ BASELINE_SCRIPTS = [
 ]
 
 
-def measure(bot, scripts: List[List[str]], rounds: Dict[int, int],
-            location_scripts: List[List[str]] = ()) -> Dict[str, Any]:
-    result: Dict[str, Any] = {"name": bot.name}
-    result["training_s"] = bot.train()
-    result["startup_s"] = bot.start()
+def summary(result: LoadResult) -> Dict[str, Any]:
+    return {k: v for k, v in asdict(result).items() if k not in ("latencies", "elapsed")}
+
+
+def measure(bots: Dict[str, Any], scripts: Dict[str, List[List[str]]], rounds: Dict[int, int],
+            blocks: int) -> Dict[str, Dict[str, Any]]:
+    """Trains and starts both bots, then loads them in alternating blocks, so that a machine that gets
+    faster or slower during the run (shared hosts do) affects both alike."""
+    results: Dict[str, Dict[str, Any]] = {key: {"name": bot.name} for key, bot in bots.items()}
+    for key, bot in bots.items():
+        results[key]["training_s"] = bot.train()
     try:
-        run = lambda c: asdict(asyncio.run(run_load(bot.url, scripts, c, rounds[c])))
-        run(1)  # warm-up: first messages load lazily
-        result["load"] = [run(c) for c in sorted(rounds)]
-        if location_scripts:
-            result["location_question"] = asdict(asyncio.run(run_load(bot.url, location_scripts, 1, 12)))
-        result["rss_mb"] = {name: rss_mb(pid) for name, pid in bot.pids().items()}
+        for key, bot in bots.items():
+            results[key]["startup_s"] = bot.start()
+        load = lambda bot, c, n: asyncio.run(run_load(bot.url, scripts[bot.name], c, n))
+        for bot in bots.values():
+            load(bot, 1, 1)  # warm-up: first messages load lazily
+        for key in bots:
+            results[key]["load"] = []
+        for concurrency, total_rounds in sorted(rounds.items()):
+            measured: Dict[str, List[LoadResult]] = {key: [] for key in bots}
+            for block in range(blocks):
+                order = list(bots.items()) if block % 2 == 0 else list(reversed(bots.items()))
+                for key, bot in order:
+                    measured[key].append(load(bot, concurrency, max(1, total_rounds // blocks)))
+            for key in bots:
+                results[key]["load"].append(summary(pooled(measured[key])))
+        horizon = bots["horizon"]
+        results["horizon"]["location_question"] = summary(
+            asyncio.run(run_load(horizon.url, LOCATION_SCRIPTS, 1, 12)))
+        for key, bot in bots.items():
+            results[key]["rss_mb"] = {name: rss_mb(pid) for name, pid in bot.pids().items()}
     finally:
-        bot.stop()
-    return result
+        for bot in bots.values():
+            bot.stop()
+    return results
 
 
 def in_process_benchmarks() -> Dict[str, Any]:
@@ -73,15 +96,15 @@ def in_process_benchmarks() -> Dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds-1", type=int, default=8, help="rounds of one conversation")
-    parser.add_argument("--rounds-10", type=int, default=6, help="rounds of ten conversations at once")
+    parser.add_argument("--rounds-10", type=int, default=16, help="rounds of ten conversations at once")
+    parser.add_argument("--blocks", type=int, default=4, help="alternating blocks the rounds are split into")
     args = parser.parse_args()
     rounds = {1: args.rounds_1, 10: args.rounds_10}
     work = Path(tempfile.mkdtemp(prefix="horizon-bench-"))
     try:
-        results = {
-            "baseline": measure(BaselineBot(work / "baseline"), BASELINE_SCRIPTS, rounds),
-            "horizon": measure(HorizonBot(work / "horizon"), HORIZON_SCRIPTS, rounds, LOCATION_SCRIPTS),
-        }
+        baseline, horizon = BaselineBot(work / "baseline"), HorizonBot(work / "horizon")
+        results = measure({"baseline": baseline, "horizon": horizon},
+                          {baseline.name: BASELINE_SCRIPTS, horizon.name: HORIZON_SCRIPTS}, rounds, args.blocks)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["in_process"] = in_process_benchmarks()

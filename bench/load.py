@@ -5,7 +5,7 @@ import asyncio
 import statistics
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Sequence
 
 import aiohttp
@@ -21,6 +21,28 @@ class LoadResult:
     p95_ms: float
     throughput: float  # messages per second
     errors: int
+    latencies: List[float] = field(default_factory=list, repr=False)  # seconds, for pooling blocks
+    elapsed: float = 0.0
+
+
+def pooled(blocks: Sequence[LoadResult]) -> LoadResult:
+    """One result from several blocks of the same load: percentiles over all messages, overall throughput."""
+    latencies = [latency for block in blocks for latency in block.latencies]
+    elapsed = sum(block.elapsed for block in blocks)
+    return _result(blocks[0].concurrency, latencies, elapsed, sum(block.errors for block in blocks))
+
+
+def _result(concurrency: int, latencies: List[float], elapsed: float, errors: int) -> LoadResult:
+    return LoadResult(
+        concurrency=concurrency,
+        messages=len(latencies),
+        p50_ms=1000 * statistics.median(latencies) if latencies else float("nan"),
+        p95_ms=1000 * percentile(latencies, 0.95) if latencies else float("nan"),
+        throughput=len(latencies) / elapsed if elapsed else float("nan"),
+        errors=errors,
+        latencies=latencies,
+        elapsed=elapsed,
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -59,11 +81,4 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], concurrency:
                 for i in range(concurrency)
             ))
         elapsed = time.perf_counter() - start
-    return LoadResult(
-        concurrency=concurrency,
-        messages=len(latencies),
-        p50_ms=1000 * statistics.median(latencies) if latencies else float("nan"),
-        p95_ms=1000 * percentile(latencies, 0.95) if latencies else float("nan"),
-        throughput=len(latencies) / elapsed,
-        errors=len(errors),
-    )
+    return _result(concurrency, latencies, elapsed, len(errors))

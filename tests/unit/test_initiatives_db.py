@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import functools
-import os
 import random
 import socket
 import time
@@ -31,27 +29,14 @@ from actions.common.models import (
     country_name,
     province_of,
 )
+from tests.postgres import PG_URL, require_postgres
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CITIES = {"gent": "44021", "antwerpen": "11002", "leuven": "24062", "brussel": "21004",
           "hasselt": "71072", "brugge": "31005", "kortrijk": "34022", "bkz": "46030"}
 COUNTRIES = ["CD", "RW", "BI", "PE", "EC", "BO", "PH", "ID", "SN"]
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=1)
-def _postgres_reachable() -> bool:
-    engine = create_engine(PG_URL, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
@@ -60,10 +45,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng = db.make_engine(f"sqlite:///{tmp_path / 'horizon.db'}")
         cleanup = None
     else:
-        if not _postgres_reachable():
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL at {PG_URL} is unreachable, and CI must test it")
-            pytest.skip("PostgreSQL unreachable (outside CI)")
+        require_postgres()
         schema = f"horizon_test_{uuid.uuid4().hex[:12]}"
         admin = create_engine(PG_URL, future=True)
         with admin.begin() as conn:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import time
 import uuid
@@ -25,24 +24,13 @@ from rasa.utils.endpoints import read_endpoint_config
 
 from bot.paths import DOMAIN, ROOT
 from bot.tracker_store import CachedSQLTrackerStore
+from tests.postgres import PG_URL, require_postgres
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
     return Domain.load(str(DOMAIN))
-
-
-def _postgres_reachable() -> bool:
-    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect():
-            return True
-    except sa.exc.OperationalError:
-        return False
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -51,10 +39,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dict[st
     if request.param == "sqlite":
         yield {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
         return
-    if not _postgres_reachable():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_URL} is unreachable, and CI must test it")
-        pytest.skip("PostgreSQL unreachable (outside CI)")
+    require_postgres()
     name = f"horizon_tracker_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

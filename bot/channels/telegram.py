@@ -4,6 +4,11 @@ Rasa's `TelegramInput` never checks `X-Telegram-Bot-Api-Secret-Token`, calls `ge
 `setWebhook` while the server starts (so the server cannot start offline or without Telegram). Here the
 secret is compared in constant time and registration is an explicit command:
 `python -m bot.channels.register_telegram_webhook`.
+
+Telegram's commands are mapped too: Telegram sends `/start` when someone opens the bot, which Rasa would
+read as an unknown intent `start`. `/start` greets, in the language of the person's Telegram app
+when that is Dutch or English, `/help` lists what the bot can do, and any other `/command` is read as the
+words it contains.
 """
 
 import logging
@@ -25,6 +30,20 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's rule for secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and -
 _VALID_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# "/start", "/start@HorizonBot", "/start some-deep-link-payload"; not "/intent{...}" (a Rasa intent payload)
+_COMMAND = re.compile(r"/([A-Za-z0-9_]+)(?:@\w+)?(?:\s+(.*))?", re.DOTALL)
+COMMANDS = {"start": "/greet", "help": "/ask_capabilities"}
+
+
+def from_command(text: Text) -> Text:
+    """What a typed Telegram command means to the bot; other text unchanged."""
+    found = _COMMAND.fullmatch(text.strip())
+    if found is None:
+        return text
+    command, rest = found.group(1).lower(), found.group(2)
+    if command in COMMANDS:
+        return COMMANDS[command]
+    return " ".join(part for part in (found.group(1).replace("_", " "), rest) if part)
 
 
 def text_and_chat(update: Update) -> Optional[Tuple[Text, int]]:
@@ -35,11 +54,21 @@ def text_and_chat(update: Update) -> Optional[Tuple[Text, int]]:
     if message is None:
         return None
     if message.text is not None:
-        return message.text.replace("/bot", ""), message.chat.id
+        return from_command(message.text), message.chat.id
     if message.location is not None:
         location = message.location
         return f'{{"lng":{location.longitude}, "lat":{location.latitude}}}', message.chat.id
     return None
+
+
+def app_language(update: Update) -> Optional[Dict[Text, Any]]:
+    """For `/start` only, the language of the person's Telegram app as channel metadata (like a web page's
+    `lang`); afterwards the language follows what they write."""
+    message = update.message
+    if message is None or message.text is None or from_command(message.text) != COMMANDS["start"]:
+        return None
+    code = (message.from_user.language_code or "") if message.from_user else ""
+    return {"language": code[:2].lower()} if code[:2].lower() in ("nl", "en") else None
 
 
 class TelegramInput(rasa_telegram.TelegramInput):
@@ -89,13 +118,14 @@ class TelegramInput(rasa_telegram.TelegramInput):
         async def receive(request: Request) -> HTTPResponse:
             if not isinstance(request.json, dict):
                 return response.text("Expected a Telegram update as a JSON object.", status=400)
-            found = text_and_chat(Update(**request.json))
+            update = Update(**request.json)
+            found = text_and_chat(update)
             if found is None:
                 return response.text("success")
             text, chat_id = found
             await self._handle(on_new_message, UserMessage(
                 text, out_channel, chat_id, input_channel=self.name(),
-                metadata=self.get_metadata(request),
+                metadata=app_language(update) or self.get_metadata(request),
             ))
             return response.text("success")
 

@@ -705,3 +705,36 @@ def test_written_credentials_start_every_channel_in_rasa_offline(tmp_path):
         assert offline.requests == {}
     assert sorted(type(c).__module__ + "." + type(c).__name__ for c in channels) == sorted(
         ["rasa.core.channels.rest.RestInput", *ALWAYS_ON[1:], *CHANNEL_ENV])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("typed, meant", [
+    ("/start", "/greet"), ("/start@HorizonBot", "/greet"), ("/start campagne-2026", "/greet"),
+    ("/help", "/ask_capabilities"), ("/stop", "stop"), ("/find_initiatives", "find initiatives"),
+    ('/greet{"language": "en"}', '/greet{"language": "en"}'), ("hallo /start", "hallo /start"),
+])
+async def test_telegram_commands_mean_what_people_expect(telegram_api, typed, meant):
+    """Telegram sends /start when someone opens the bot: Rasa alone would read an unknown intent `start`."""
+    agent = AnsweringAgent()
+    app = app_with(telegram_channel(), agent)
+
+    assert await send_telegram(app, telegram_update(typed), TELEGRAM_SECRET) == 200
+    assert agent.texts == [meant]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("app_language, metadata", [("en-GB", {"language": "en"}), ("nl", {"language": "nl"}),
+                                                     ("fr", None), (None, None)])
+async def test_telegram_start_greets_in_the_app_language(telegram_api, app_language, metadata):
+    agent = AnsweringAgent()
+    app = app_with(telegram_channel(), agent)
+    update = telegram_update("/start")
+    update["message"]["from"]["language_code"] = app_language
+
+    assert await send_telegram(app, update, TELEGRAM_SECRET) == 200
+    assert agent.messages[0].metadata == metadata
+
+    later = telegram_update("wat is jullie visie?")
+    later["message"]["from"]["language_code"] = app_language
+    assert await send_telegram(app, later, TELEGRAM_SECRET) == 200
+    assert agent.messages[1].metadata is None  # afterwards the language follows what they write

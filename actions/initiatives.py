@@ -113,13 +113,13 @@ def read_request(tracker: Tracker, places: PlaceResolver) -> Request:
 
 
 def place_label(place: Resolution, language: str) -> str:
-    """How the place searched is named in the answer: "Gent", "9000 Gent", "Kruibeke (Beveren-...)"."""
+    """How the place searched is named in the answer: "Gent", "9000 Gent", "Kruibeke (Beveren-...)", "Gentbrugge (Gent)"."""
     if isinstance(place, AreaMatch):
         return place.area.name(language)
     if isinstance(place, MunicipalityMatch):
         name = place.municipality.name(language)
-        if place.merged_from:
-            return f"{place.merged_from} ({name})"
+        if place.merged_from or place.locality:
+            return f"{place.merged_from or place.locality} ({name})"
         return f"{place.postcode} {name}" if place.postcode else name
     if isinstance(place, Suggestion):
         return place.suggested_name

@@ -5,7 +5,8 @@
 
 - :class:`MunicipalityMatch`: by name (Dutch, French, German), exonym ("Antwerp", "Lüttich"), a name
   merged away on 1 January 2025 ("Kruibeke" -> Beveren-Kruibeke-Zwijndrecht, ``merged_from`` says so)
-  or a postcode that serves one municipality;
+  a postcode that serves one municipality, or a locality within one ("Gentbrugge", "Wilrijk",
+  "Neerpelt": the place name Statbel gives for each postcode; ``locality`` says so);
 - :class:`AreaMatch`: a province ("Oost-Vlaanderen", "East Flanders", "Flandre orientale") or a region
   ("Vlaanderen", and "Brussel"/"Brussels"/"Bruxelles", which mean the Brussels-Capital Region);
 - :class:`AmbiguousPostcode`: a postcode that serves several municipalities (1040, 1050, 1804): ask;
@@ -19,7 +20,7 @@ between 1900 and 2100 count as postcodes only as the whole message, after "postc
 name, so "in 2030" stays a year.
 
 Every result has a canonical ``value`` ("municipality:44021", "merger:Kruibeke", "postcode:1040",
-"province:VOV", "region:BRU") that ``resolve`` maps back to the same result: the NLU component
+"province:VOV", "region:BRU", "locality:Gentbrugge") that ``resolve`` maps back to the same result: the NLU component
 (``bot/nlu/places.py``) puts it in the ``location`` entity and the actions resolve the slot with it.
 """
 from __future__ import annotations
@@ -51,6 +52,12 @@ COMMON_WORD_NAMES = frozenset(
     "forest silly spa lens dour ham hal ans manage celles bouillon clavier heron wellen heers alken "
     "bever hove essen pelt duffel landen voeren verlaine".split()
 ) | {"de haan", "de panne"}
+# Locality names (deelgemeenten) that are also everyday words, or so short that they easily are ("Doel",
+# "Meer", "Berg", "Outer"): they count only right after a cue word ("in Doel"), never on their own.
+LOCALITY_COMMON_WORDS = frozenset(
+    "appels herten wortel muizen linden burcht recht haren naast bende bevel middelburg duisburg".split()
+)
+LOCALITY_MIN_FREE_LENGTH = 6
 CUE_WORDS = frozenset(
     "in te bij nabij rond rondom omgeving buurt regio gemeente stad dorp uit naar woon near around "
     "nearby at from city town village area municipality dans pres vers".split()
@@ -176,7 +183,7 @@ class Area:
 
 @dataclass(frozen=True)
 class MunicipalityMatch:
-    """A municipality was meant. ``via``: name, exonym, merger, postcode or code."""
+    """A municipality was meant. ``via``: name, exonym, merger, locality, postcode or code."""
 
     municipality: Municipality
     text: str
@@ -184,12 +191,15 @@ class MunicipalityMatch:
     postcode: Optional[str] = None
     merged_from: Optional[str] = None  # the old name, when it was merged on 1 January 2025
     alternatives: Tuple[Place, ...] = ()  # an area of the same name ("Antwerpen": the province)
+    locality: Optional[str] = None  # the part of the municipality that was named ("Gentbrugge")
     kind = "municipality"
 
     @property
     def value(self) -> str:
         if self.merged_from:
             return f"merger:{self.merged_from}"
+        if self.locality:
+            return f"locality:{self.locality}"
         if self.postcode:
             return f"postcode:{self.postcode}"
         return self.municipality.value
@@ -266,6 +276,10 @@ class _Entry:
     merged_from: Optional[str] = None
     alternatives: Tuple[Place, ...] = field(default=())
 
+    @property
+    def locality(self) -> Optional[str]:
+        return self.label if self.via == "locality" else None
+
 
 # --- geography ------------------------------------------------------------------------------------------------
 
@@ -338,10 +352,14 @@ class PlaceResolver:
                 self.municipalities[row["refnis"]],)
         self.mergers = {row["old_name"]: self.municipalities[row["refnis"]]
                         for row in read_rows(directory / "mergers_2025.csv")}
+        self.localities: Dict[str, Municipality] = {}  # by the name as written ("Gentbrugge")
         self._index: Dict[str, _Entry] = {}
         self._build_index(directory, area_names)
         self._max_words = max(len(key.split()) for key in self._index)
-        self._fuzzy_keys = [key for key in self._index if len(key) >= 5 and key not in COMMON_WORD_NAMES]
+        # Typos are matched against municipality and area names only: with 800 localities more, a typo
+        # would too often be one edit away from some village nobody meant.
+        self._fuzzy_keys = [key for key, entry in self._index.items()
+                            if len(key) >= 5 and key not in COMMON_WORD_NAMES and entry.via != "locality"]
 
     def _build_index(self, directory: Path, area_names: List[Tuple[Area, str]]) -> None:
         for m in self.municipalities.values():
@@ -353,6 +371,7 @@ class PlaceResolver:
             self._add(old, _Entry(m, "merger", old, merged_from=old))
         for area, name in area_names:
             self._add_area(name, area)
+        self._add_localities(read_rows(directory / "postcodes.csv"))
         for key in list(self._index):  # "St-Niklaas": only where the short form names nothing else
             for short in _abbreviations(key):
                 self._index.setdefault(short, self._index[key])
@@ -365,6 +384,22 @@ class PlaceResolver:
         known = self._index.setdefault(key, entry)
         if known.place != entry.place:
             raise ValueError(f"place name {name!r} means both {known.place.value} and {entry.place.value}")
+
+    def _add_localities(self, rows: List[Dict[str, str]]) -> None:
+        """Each postcode's locality that is not already a name: a name two municipalities share is left
+        out (it would need a question), and every other name keeps its meaning."""
+        found: Dict[str, Set[str]] = {}
+        names: Dict[str, str] = {}
+        for row in rows:
+            key = name_key(row["locality"])
+            if key and key not in self._index:
+                found.setdefault(key, set()).add(row["refnis"])
+                names.setdefault(key, row["locality"])
+        for key, refnis_codes in found.items():
+            if len(refnis_codes) == 1:
+                municipality = self.municipalities[next(iter(refnis_codes))]
+                self._index[key] = _Entry(municipality, "locality", names[key])
+                self.localities[names[key]] = municipality
 
     def _add_area(self, name: str, area: Area) -> None:
         """An area name that is also a municipality's: the municipality wins, unless in AREA_FIRST."""
@@ -424,7 +459,8 @@ class PlaceResolver:
             if key in self.by_postcode and end - start == 1:
                 if self._postcode_ok(text, tokens, start, places):
                     found.append(self._mention(text, tokens, start, end, self._postcode(key, text)))
-            elif key in self._index and self._name_ok(text, tokens, start, end, key, places):
+            elif key in self._index and self._name_ok(text, tokens, start, end, key, places,
+                                                      self._index[key].via == "locality"):
                 found.append(self._mention(text, tokens, start, end, self._match(key, text, tokens, start, end)))
         return found
 
@@ -454,6 +490,8 @@ class PlaceResolver:
             return self._postcode(code, text)
         if kind == "merger" and code in self.mergers:
             return MunicipalityMatch(self.mergers[code], text, "merger", merged_from=code)
+        if kind == "locality" and code in self.localities:
+            return MunicipalityMatch(self.localities[code], text, "locality", locality=code)
         return None
 
     def _choose(self, found: List[Mention]) -> Resolution:
@@ -488,7 +526,7 @@ class PlaceResolver:
         if isinstance(entry.place, Area):
             return AreaMatch(entry.place, surface, entry.alternatives)
         return MunicipalityMatch(entry.place, surface, entry.via, merged_from=entry.merged_from,
-                                 alternatives=entry.alternatives)
+                                 alternatives=entry.alternatives, locality=entry.locality)
 
     @staticmethod
     def _mention(text: str, tokens: List[Token], start: int, end: int, result: Resolution) -> Mention:
@@ -499,8 +537,11 @@ class PlaceResolver:
 
     @staticmethod
     def _name_ok(text: str, tokens: List[Token], start: int, end: int, key: str,
-                 places: Set[Tuple[int, int]]) -> bool:
-        """Everyday words ("as", "geel") count only capitalised inside a sentence or with a cue."""
+                 places: Set[Tuple[int, int]], locality: bool = False) -> bool:
+        """Everyday words ("as", "geel") count only capitalised inside a sentence or with a cue; short or
+        everyday locality names ("doel", "meer") only right after a cue word."""
+        if locality and (len(key) < LOCALITY_MIN_FREE_LENGTH or key in LOCALITY_COMMON_WORDS):
+            return start > 0 and tokens[start - 1].text in CUE_WORDS
         if key not in COMMON_WORD_NAMES:
             return True
         surface = text[tokens[start].start]

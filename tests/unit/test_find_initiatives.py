@@ -159,6 +159,14 @@ async def test_a_name_merged_in_2025_finds_the_new_municipality(seeded: Engine, 
     assert turn.slot("location") == "merger:Kruibeke"
 
 
+async def test_a_locality_searches_its_municipality_and_names_both(seeded: Engine, chat: Chat) -> None:
+    turn = await chat.say("is er een groep in Gentbrugge?")
+    expected = all_pages(municipality=GENT)
+    assert expected and shown_names(turn) == [v.name for v in expected[:5]]
+    assert turn.message("utter_initiatives_found")["search"] == "Gentbrugge (Gent)"
+    assert turn.slot("location") == "locality:Gentbrugge"
+
+
 async def test_by_province(seeded: Engine, chat: Chat) -> None:
     turn = await chat.say("initiatieven in de provincie Limburg")
     expected = repo.find(province="VLI")

@@ -68,6 +68,8 @@ def test_entity_fields_on_a_dutch_question(extractor):
         ("groep in st-niklaas", "municipality:46021"),
         ("Louvain-la-Neuve", "municipality:25121"),
         ("groep in As", "municipality:71002"),
+        ("is er een groep in Gentbrugge?", "locality:Gentbrugge"),
+        ("initiatives in Wilrijk", "locality:Wilrijk"),
     ],
 )
 def test_value_is_the_canonical_form(extractor, text, value):

@@ -130,6 +130,51 @@ def test_merged_names_resolve_to_the_new_municipality_and_say_so(resolver, row):
         assert result.merged_from == row["old_name"]
 
 
+# --- localities (deelgemeenten) ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, locality, municipality", [
+    ("is er een groep in Gentbrugge?", "Gentbrugge", "Gent"),
+    ("initiatieven in wilrijk", "Wilrijk", "Antwerpen"),
+    ("Borgerhout", "Borgerhout", "Antwerpen"),
+    ("groep in Heverlee", "Heverlee", "Leuven"),
+    ("St-Amandsberg", "Sint-Amandsberg", "Gent"),  # short forms work as for municipality names
+    ("ik woon in Neerpelt", "Neerpelt", "Pelt"),  # merged in 2019: people still say it
+    ("iets in Laeken?", "Laeken", "Brussel"),
+    ("is er iets in Doel", "Doel", "Beveren-Kruibeke-Zwijndrecht"),
+])
+def test_localities_resolve_to_their_municipality_and_say_so(resolver, text, locality, municipality):
+    result = resolver.resolve(text)
+    assert isinstance(result, MunicipalityMatch) and result.via == "locality"
+    assert (result.locality, result.municipality.name_nl) == (locality, municipality)
+    assert resolver.resolve(result.value) == MunicipalityMatch(result.municipality, result.value, "locality",
+                                                              locality=locality)
+
+
+@pytest.mark.parametrize("text", ["wat is jullie doel?", "Doel", "ik wil meer weten", "meer", "Meer info aub",
+                                  "binnen een uur", "appels en peren", "wortel", "Wat is het Doel van 11.11.11?",
+                                  "de groep naast de kerk", "Outer space", "Duisburg"])
+def test_localities_that_are_everyday_words_need_a_cue_word(resolver, text):
+    assert resolver.resolve(text) is None or resolver.resolve(text).via != "locality", text
+
+
+def test_a_municipality_name_keeps_its_meaning_over_a_locality_of_that_name(resolver):
+    # Aalst is also a locality of Sint-Truiden, Deurne one of Diest: the municipality (or district) wins
+    assert resolver.resolve("groep in Aalst").municipality.name_nl == "Aalst"
+    assert resolver.resolve("groep in Aalst").via == "name"
+
+
+def test_every_locality_row_resolves_to_its_municipality_or_is_left_out(resolver):
+    for row in POSTCODE_ROWS:
+        if row["locality"] in resolver.localities:
+            assert resolver.resolve(f"in {row['locality']}").municipality.refnis == row["refnis"], row
+    assert len(resolver.localities) > 800
+
+
+def test_typos_are_not_matched_against_localities(resolver):
+    assert resolver.resolve("Gentbruge") is None  # one edit from a locality: not suggested
+    assert resolver.resolve("Kotrijk").suggested_name == "Kortrijk"
+
+
 def test_mergers_named_in_the_facts(resolver):
     assert resolver.resolve("Kruibeke").municipality.name_nl == "Beveren-Kruibeke-Zwijndrecht"
     assert resolver.resolve("Borsbeek").municipality.name_nl == "Antwerpen"

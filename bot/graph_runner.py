@@ -11,13 +11,10 @@ them in dependency order; the order for each list of targets is computed once.
 """
 from __future__ import annotations
 
-import logging
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
-
-logger = logging.getLogger(__name__)
 
 Step = Tuple[Text, Tuple[Text, ...]]  # a node, and the names whose outputs it takes, in order
 
@@ -58,7 +55,7 @@ class SequentialGraphRunner(DaskGraphRunner):
         """The nodes the targets need, each after the nodes it needs (depth first, as dask's get does)."""
         nodes = self._graph_schema.nodes
         steps: List[Step] = []
-        done: set = set()
+        done: Set[Text] = set()
 
         def visit(name: Text, path: Tuple[Text, ...]) -> None:
             if name in done or name not in nodes:  # not a node: an input, or a missing one

@@ -254,8 +254,8 @@ async def send_telegram(app: Sanic, update: Dict[str, Any], secret: Any) -> int:
 def telegram_calls(mocked: aioresponses) -> List[Tuple[str, Dict[str, str]]]:
     """(API method, form fields) of each request the bot sent to Telegram."""
     calls = []
-    for (_, url), requests in mocked.requests.items():
-        for call in requests:
+    for (_, url), sent in mocked.requests.items():
+        for call in sent:
             fields = {f[0]["name"]: f[2] for f in call.kwargs["data"]._fields}
             calls.append((url.path.rsplit("/", 1)[-1], fields))
     return calls

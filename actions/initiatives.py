@@ -51,6 +51,7 @@ CARD_CHANNELS = frozenset({"socketio", "rest"})
 CARDS_ONLY_CHANNELS = frozenset({"socketio"})
 #: Where a message goes when it reached this action by a rule but is not about the search after all.
 HANDOVER = {"nlu_fallback": "action_search_source", "out_of_scope": "utter_out_of_scope"}
+FIND_INITIATIVES = "find_initiatives"
 #: A message of at most this many words that names a place is taken as a place, whatever its intent.
 SHORT_ANSWER_WORDS = 5
 #: Regions too large to search as one: the person picks a province.
@@ -181,6 +182,17 @@ class ActionFindInitiatives(Action):
         return await SearchTurn(dispatcher, tracker).answer()
 
 
+def meant_local_search(tracker: Tracker) -> bool:
+    """The classifier was unsure (nlu_fallback), but its best guess was a local search and the message
+    names a place: "is er een groep in Wilrijk?" with a place name it never saw in training."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") != "nlu_fallback" or (tracker.active_loop or {}).get("name"):
+        return False
+    guesses = [i.get("name") for i in message.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
+    named_place = any(e.get("entity") == "location" for e in message.get("entities") or [])
+    return named_place and guesses[:1] == [FIND_INITIATIVES]
+
+
 class SearchTurn:
     """One turn of the search: reads the message and the state, answers, returns the slot events."""
 
@@ -194,7 +206,7 @@ class SearchTurn:
         self.request = read_request(tracker, self.places)
 
     async def answer(self) -> List[Dict[Text, Any]]:
-        if self.intent in HANDOVER and not self._is_place_answer():
+        if self.intent in HANDOVER and not self._is_place_answer() and not meant_local_search(self.tracker):
             return [FollowupAction(HANDOVER[self.intent])]
         if self.intent == "deny":
             return self._deny()

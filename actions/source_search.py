@@ -5,19 +5,23 @@ import asyncio
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.language import current_language
 from actions.common.retrieval import index
 from actions.common.topics import step_after
+from actions.initiatives import meant_local_search
 from actions.strategy import quotable
 
 SEARCH_TIMEOUT_S = 2.0
 
 
 class ActionSearchSource(Action):
-    """Quotes the best-matching passage, or says honestly that the strategy does not cover it."""
+    """Quotes the best-matching passage, or says honestly that the strategy does not cover it.
+
+    An unsure message that names a place and was most likely a local search goes to the search instead.
+    """
 
     def name(self) -> Text:
         return "action_search_source"
@@ -25,6 +29,8 @@ class ActionSearchSource(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if meant_local_search(tracker):
+            return [FollowupAction("action_find_initiatives")]
         question = tracker.latest_message.get("text") or ""
         language = current_language(tracker)
         try:

@@ -26,7 +26,8 @@ from actions.common import db, importer
 from actions.common import initiatives_repo as repo
 from actions.common.models import Initiative, country_name, label, THEMES
 from actions.common.places import default_resolver, distance_km
-from actions.initiatives import ActionFindInitiatives
+from actions.initiatives import ActionFindInitiatives, meant_local_search
+from actions.source_search import ActionSearchSource
 from bot.nlu.places import PlaceEntityExtractor
 from tests.unit.conftest import make_tracker
 from tests.unit.test_initiatives_db import all_pages, engine  # noqa: F401 (engine: SQLite + PostgreSQL fixture)
@@ -509,3 +510,42 @@ def test_the_search_slots_are_set_by_the_action_only(domain: Dict[str, Any]) -> 
         slot = domain["slots"][name]
         assert slot["influence_conversation"] is False
         assert all(m["type"] == "custom" and "action" not in m for m in slot["mappings"]), name
+
+
+def unsure(text: str, extractor: PlaceEntityExtractor, best_guess: str = "find_initiatives",
+           active_loop: Optional[str] = None) -> Tracker:
+    """A message the classifier was unsure about (below the fallback threshold), as Rasa passes it on."""
+    entities = [{"entity": "location", "value": m.value, "start": m.start, "end": m.end}
+                for m in extractor.mentions(text)]
+    tracker = make_tracker(text, "nlu_fallback", entities, {"language": "nl"})
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.45}, {"name": best_guess, "confidence": 0.36},
+        {"name": "inform", "confidence": 0.16}]
+    tracker.active_loop = {"name": active_loop} if active_loop else {}
+    return tracker
+
+
+async def test_an_unsure_local_search_that_names_a_place_is_searched(seeded: Engine, extractor) -> None:
+    """Seen with the trained model: "is er een groep in Wilrijk?" fell back at 0.45, find_initiatives 0.36."""
+    text = "ik zoek eigenlijk een lokale groep ergens in de buurt van Wilrijk"
+    dispatcher = CollectingDispatcher()
+    assert await ActionSearchSource().run(dispatcher, unsure(text, extractor), {}) == [
+        FollowupAction("action_find_initiatives")]
+    assert dispatcher.messages == []
+
+    events = await ActionFindInitiatives().run(dispatcher, unsure(text, extractor), {})
+    assert FollowupAction("action_search_source") not in events  # no ping-pong: the search answers
+    assert dispatcher.messages[-1]["search"] == "Wilrijk (Antwerpen) · 11-groep"  # "lokale groep": the type
+
+
+@pytest.mark.parametrize("text, best_guess, loop", [
+    ("wat zegt de strategie eigenlijk over de mensen in Brussel", "ask_strategy", None),  # not a search
+    ("wat zegt de strategie eigenlijk over solidariteit", "find_initiatives", None),  # no place named
+    ("ik woon ergens in de buurt van Wilrijk denk ik", "find_initiatives", "volunteer_form"),  # the form asks
+])
+async def test_other_unsure_messages_stay_with_the_source_search(seeded: Engine, extractor, text, best_guess,
+                                                                 loop) -> None:
+    tracker = unsure(text, extractor, best_guess, loop)
+    assert not meant_local_search(tracker)
+    events = await ActionSearchSource().run(CollectingDispatcher(), tracker, {})
+    assert FollowupAction("action_find_initiatives") not in events

@@ -23,6 +23,12 @@ Typos are not guessed here: the action calls `PlaceResolver.resolve(text)` for a
 Config: `entity` (default "location"), `reference_dir` (default: the repository's data/reference),
 `replace_other_extractors` (default true: drops another extractor's overlapping `location` entity, so
 a DIET guess never competes with the table).
+
+`PlaceMasker` (before the featurizers): the featurizers see one token, `__plaats__`, where a message names
+a place. Why: DIET learned its intents partly from the place names of its training examples, so a
+question about a place it never saw ("is er een groep in Wilrijk?") could fall below the fallback
+threshold or land on another intent. The tokens keep their text and offsets; only the lemma, which the
+featurizers read, changes.
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_CONFIDENCE,
@@ -48,6 +55,7 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
@@ -57,6 +65,79 @@ from actions.common.places import MAX_TEXT, Mention, PlaceResolver, default_reso
 @functools.lru_cache(maxsize=None)
 def _blank_dutch() -> spacy.language.Language:
     return spacy.blank("nl")
+
+
+PLACE_TOKEN = "__plaats__"
+
+
+class PlaceFinder:
+    """The phrase matcher over every place key, and the resolver that decides what each match means."""
+
+    def __init__(self, reference_dir: Optional[str] = None) -> None:
+        self.resolver = PlaceResolver(Path(reference_dir)) if reference_dir else default_resolver()
+        self._vocab = _blank_dutch().vocab
+        self._matcher = PhraseMatcher(self._vocab, attr="LOWER")
+        self._matcher.add(
+            "PLACE", [Doc(self._vocab, words=phrase.split()) for phrase in self.resolver.phrases()]
+        )
+
+    def mentions(self, text: str) -> List[Mention]:
+        """The places in ``text``: phrase-matcher spans, interpreted by the resolver."""
+        text = text[:MAX_TEXT]
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        doc = Doc(self._vocab, words=[token.text for token in tokens])
+        spans = [(start, end) for _, start, end in self._matcher(doc)]
+        return self.resolver.mentions(text, tokens, spans)
+
+
+@functools.lru_cache(maxsize=4)
+def place_finder(reference_dir: Optional[str] = None) -> PlaceFinder:
+    """One finder per reference folder and process: the masker and the extractor share it."""
+    return PlaceFinder(reference_dir)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class PlaceMasker(GraphComponent):
+    """Replaces, for the featurizers, the words of each place named by `__plaats__` (see the module doc)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"reference_dir": None}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PlaceMasker:
+        return cls({**cls.get_default_config(), **config})
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._finder = place_finder(config.get("reference_dir"))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self._mask(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._mask(message)
+        return messages
+
+    def _mask(self, message: Message) -> None:
+        tokens = message.get(TOKENS_NAMES[TEXT])
+        text = message.get(TEXT)
+        if not tokens or not text:
+            return
+        for mention in self._finder.mentions(text):
+            inside = [t for t in tokens if t.start >= mention.start and t.end <= mention.end]
+            for index, token in enumerate(inside):  # "Sint-Niklaas": one placeholder, not two
+                token.lemma = PLACE_TOKEN if index == 0 else ""
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -80,14 +161,7 @@ class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._entity = config["entity"]
         self._replace = bool(config["replace_other_extractors"])
-        directory: Optional[str] = config.get("reference_dir")
-        self._resolver = PlaceResolver(Path(directory)) if directory else default_resolver()
-        vocab = _blank_dutch().vocab
-        self._vocab = vocab
-        self._matcher = PhraseMatcher(vocab, attr="LOWER")
-        self._matcher.add(
-            "PLACE", [Doc(vocab, words=phrase.split()) for phrase in self._resolver.phrases()]
-        )
+        self._finder = place_finder(config.get("reference_dir"))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -95,14 +169,7 @@ class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def mentions(self, text: str) -> List[Mention]:
-        """The places in ``text``: phrase-matcher spans, interpreted by the resolver."""
-        text = text[:MAX_TEXT]
-        tokens = tokenize(text)
-        if not tokens:
-            return []
-        doc = Doc(self._vocab, words=[token.text for token in tokens])
-        spans = [(start, end) for _, start, end in self._matcher(doc)]
-        return self._resolver.mentions(text, tokens, spans)
+        return self._finder.mentions(text)
 
     def _extract(self, message: Message) -> None:
         found = self.mentions(message.get(TEXT) or "")

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+import asyncio
+import os
+from pathlib import Path
+
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.paths import DOMAIN
+from bot.paths import DOMAIN, MODEL
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +46,15 @@ def entity(name: str, value: str) -> Dict[str, Any]:
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def trained_agent():
+    """The trained model (`make test` trains before the unit tests), loaded once for the suites that use it."""
+    from rasa.core.agent import load_agent
+
+    if not Path(MODEL).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{MODEL} is missing: `make test` trains before the unit tests")
+        pytest.skip("no trained model (run `make train`)")
+    return asyncio.run(load_agent(model_path=str(MODEL)))

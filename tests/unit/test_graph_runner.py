@@ -1,13 +1,10 @@
 """bot.graph_runner: the same results and errors as Rasa's DaskGraphRunner, on small graphs and the real model."""
 from __future__ import annotations
 
-import asyncio
-import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import pytest
-from rasa.core.agent import load_agent
 from rasa.core.channels import UserMessage
 from rasa.engine.exceptions import GraphComponentException, GraphRunError
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
@@ -17,7 +14,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 
 from bot.graph_runner import SequentialGraphRunner
-from bot.paths import MODEL
 
 RUNNERS = [DaskGraphRunner, SequentialGraphRunner]
 
@@ -113,19 +109,10 @@ def test_a_cycle_is_reported(tmp_path) -> None:
 
 # --- the trained model ---------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def agent():
-    if not Path(MODEL).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{MODEL} is missing: `make test` trains before the unit tests")
-        pytest.skip("no trained model (run `make train`)")
-    return asyncio.run(load_agent(model_path=str(MODEL)))
-
-
 @pytest.mark.parametrize("text", ["wat is jullie visie?", "how can I volunteer?", "is er een groep in 9090?",
                                   "tot ziens", "qsdf"])
-async def test_the_model_parses_and_predicts_alike(agent, text: str) -> None:
-    processor = agent.processor
+async def test_the_model_parses_and_predicts_alike(trained_agent, text: str) -> None:
+    processor = trained_agent.processor
     results = []
     for cls in RUNNERS:
         processor.graph_runner.__class__ = cls  # the same loaded nodes, run by each runner

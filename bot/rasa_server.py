@@ -1,6 +1,6 @@
 """Runs Rasa's own server, `python -m bot.rasa_server run ...` being `rasa run ...`, with our fixes applied.
 
-- Speed: `bot.speedups` (three fixes to Rasa 3.6's hot path, measured with `make bench`).
+- Speed: `bot.speedups` (four fixes to Rasa 3.6's hot path, measured with `make bench`).
 - Privacy: the redacting log filter of the actions (`actions.common.redaction`) is installed in this
   process too, so that no email address or phone number reaches the server's log.
 """

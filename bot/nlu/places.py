@@ -98,13 +98,8 @@ def place_finder(reference_dir: Optional[str] = None) -> PlaceFinder:
     return PlaceFinder(reference_dir)
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class PlaceMasker(GraphComponent):
-    """Replaces, for the featurizers, the words of each place named by `__plaats__` (see the module doc)."""
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"reference_dir": None}
+class PlaceComponent(GraphComponent):
+    """A component of this module: made from its config over the defaults; no training, nothing stored."""
 
     @classmethod
     def create(
@@ -113,8 +108,17 @@ class PlaceMasker(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> PlaceMasker:
+    ) -> GraphComponent:
         return cls({**cls.get_default_config(), **config})
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class PlaceMasker(PlaceComponent):
+    """Replaces, for the featurizers, the words of each place named by `__plaats__` (see the module doc)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"reference_dir": None}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._finder = place_finder(config.get("reference_dir"))
@@ -141,22 +145,12 @@ class PlaceMasker(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
+class PlaceEntityExtractor(PlaceComponent, EntityExtractorMixin):
     """Finds municipalities, postcodes, provinces and regions from the reference table."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"entity": "location", "reference_dir": None, "replace_other_extractors": True}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PlaceEntityExtractor:
-        return cls({**cls.get_default_config(), **config})
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._entity = config["entity"]

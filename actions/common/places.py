@@ -52,8 +52,8 @@ COMMON_WORD_NAMES = frozenset(
     "forest silly spa lens dour ham hal ans manage celles bouillon clavier heron wellen heers alken "
     "bever hove essen pelt duffel landen voeren verlaine".split()
 ) | {"de haan", "de panne"}
-# Locality names (deelgemeenten) that are also everyday words, or so short that they easily are ("Doel",
-# "Meer", "Berg", "Outer"): they count only right after a cue word ("in Doel"), never on their own.
+# Locality names (deelgemeenten) that are also everyday words or better-known cities abroad, and all short
+# ones ("Doel", "Meer", "Berg", "Duisburg"): they count only right after a cue word ("in Doel").
 LOCALITY_COMMON_WORDS = frozenset(
     "appels herten wortel muizen linden burcht recht haren naast bende bevel middelburg duisburg".split()
 )

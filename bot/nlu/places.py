@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -81,15 +81,17 @@ class PlaceFinder:
             "PLACE", [Doc(self._vocab, words=phrase.split()) for phrase in self.resolver.phrases()]
         )
 
-    def mentions(self, text: str) -> List[Mention]:
-        """The places in ``text``: phrase-matcher spans, interpreted by the resolver."""
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (finders live as long as the process)
+    def mentions(self, text: str) -> Tuple[Mention, ...]:
+        """The places in ``text``: phrase-matcher spans, interpreted by the resolver. Remembered, because
+        the masker and the extractor both ask about each message."""
         text = text[:MAX_TEXT]
         tokens = tokenize(text)
         if not tokens:
-            return []
+            return ()
         doc = Doc(self._vocab, words=[token.text for token in tokens])
         spans = [(start, end) for _, start, end in self._matcher(doc)]
-        return self.resolver.mentions(text, tokens, spans)
+        return tuple(self.resolver.mentions(text, tokens, spans))
 
 
 @functools.lru_cache(maxsize=4)
@@ -162,7 +164,7 @@ class PlaceEntityExtractor(PlaceComponent, EntityExtractorMixin):
             self._extract(message)
         return messages
 
-    def mentions(self, text: str) -> List[Mention]:
+    def mentions(self, text: str) -> Tuple[Mention, ...]:
         return self._finder.mentions(text)
 
     def _extract(self, message: Message) -> None:
@@ -185,7 +187,7 @@ class PlaceEntityExtractor(PlaceComponent, EntityExtractorMixin):
             ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
         }
 
-    def _overlaps_ours(self, entity: Dict[Text, Any], found: List[Mention]) -> bool:
+    def _overlaps_ours(self, entity: Dict[Text, Any], found: Sequence[Mention]) -> bool:
         if entity.get(ENTITY_ATTRIBUTE_TYPE) != self._entity or entity.get(EXTRACTOR) == self.name:
             return False
         start, end = entity.get(ENTITY_ATTRIBUTE_START, -1), entity.get(ENTITY_ATTRIBUTE_END, -1)

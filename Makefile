@@ -9,19 +9,20 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run test train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge clean
+.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
 
-test: $(INSTALLED) system-deps validate train test-unit test-stories test-nlu test-e2e test-browser  ## everything, from nothing
+test: $(INSTALLED) system-deps check validate train test-unit test-stories test-nlu test-e2e test-browser  ## everything, from nothing
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.txt constraints.txt
+$(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip<24"
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 system-deps:                     ## Debian's Chromium for the widget's browser tests
@@ -29,6 +30,12 @@ system-deps:                     ## Debian's Chromium for the widget's browser t
 
 train: $(INSTALLED)              ## train only if the training data or config changed
 	$(PY) -m bot.training
+
+check: $(INSTALLED)              ## lint, format, types and the import rules between packages
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 validate: $(INSTALLED)
 	$(PY) -m rasa data validate --domain domain --data data
@@ -57,13 +64,13 @@ bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and tr
 	$(PY) -m bench
 
 import: $(INSTALLED)             ## load the organisation's CSV export: make import FILE=export.csv
-	$(PY) -m actions.common.importer import $(FILE)
+	$(PY) -m horizon.cli import $(FILE)
 
 deliver: $(INSTALLED)            ## send volunteer notifications that are due, retry failed ones (run from a timer)
-	$(PY) -m actions.common.notify deliver
+	$(PY) -m horizon.cli deliver
 
 purge: $(INSTALLED)              ## delete sign-ups older than SIGNUP_RETENTION_DAYS (run daily)
-	$(PY) -m actions.common.signups purge
+	$(PY) -m horizon.cli purge
 
 clean:
 	rm -rf results models var

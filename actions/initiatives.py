@@ -8,12 +8,13 @@ itself in ``location``, which stays for the rest of the conversation.
 - The place comes from the ``location`` entity (bot.nlu.places.PlaceEntityExtractor), or from the raw text
   through the same resolver, which suggests a near miss ("Bedoel je Kortrijk?") when nothing matched.
 - Theme, partner country and type come from a keyword matcher over the fixed vocabularies
-  (:mod:`actions.common.search_terms`).
-- Database work runs in a worker thread with a timeout (:func:`actions.common.db.run_db`); a database that is
+  (:mod:`horizon.initiatives.search_terms`).
+- Database work runs in a worker thread with a timeout (:func:`horizon.db.run_db`); a database that is
   down or slow gets a polite answer (``utter_initiatives_unavailable``), never a hang.
 - A search in a municipality with no result there offers the nearest ones, with their distance.
 - Answers built from sample records say so first (``utter_initiatives_sample_data``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,11 +25,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import initiatives_repo as repo
-from actions.common.db import DatabaseUnavailable, run_db
-from actions.common.initiative_display import InitiativeDisplay, describe_search
-from actions.common.language import current_language
-from actions.common.places import (
+from actions.conversation import current_language, latest_intent
+from horizon.db import DatabaseUnavailable, run_db
+from horizon.initiatives import repository as repo
+from horizon.initiatives.display import InitiativeDisplay, describe_search
+from horizon.initiatives.search_terms import SearchTerms, find_terms
+from horizon.places import (
     AmbiguousPostcode,
     AreaMatch,
     MunicipalityMatch,
@@ -36,9 +38,9 @@ from actions.common.places import (
     Resolution,
     Suggestion,
     default_resolver,
-    tokenize,
+    place_label,
 )
-from actions.common.search_terms import SearchTerms, find_terms
+from horizon.text import tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +75,30 @@ class SearchState:
     suggested: Optional[str] = None
 
     @classmethod
-    def from_slot(cls, value: Any) -> "SearchState":
+    def from_slot(cls, value: Any) -> SearchState:
         if not isinstance(value, dict):
             return cls()
         terms = SearchTerms(value.get("theme"), value.get("country"), value.get("type"))
-        return cls(value.get("scope"), terms, value.get("mode"), int(value.get("next") or 0),
-                   int(value.get("total") or 0), value.get("awaiting"), value.get("suggested"))
+        return cls(
+            value.get("scope"),
+            terms,
+            value.get("mode"),
+            int(value.get("next") or 0),
+            int(value.get("total") or 0),
+            value.get("awaiting"),
+            value.get("suggested"),
+        )
 
     def as_slot(self) -> Dict[str, Any]:
-        return {"scope": self.scope, **self.terms.as_dict(), "mode": self.mode, "next": self.next,
-                "total": self.total, "awaiting": self.awaiting, "suggested": self.suggested}
+        return {
+            "scope": self.scope,
+            **self.terms.as_dict(),
+            "mode": self.mode,
+            "next": self.next,
+            "total": self.total,
+            "awaiting": self.awaiting,
+            "suggested": self.suggested,
+        }
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,7 @@ class Request:
 
 
 # --- reading the message -------------------------------------------------------------------------------------
+
 
 def read_request(tracker: Tracker, places: PlaceResolver) -> Request:
     """The place and filters of the latest message; a button payload carries its place as an entity."""
@@ -113,20 +130,6 @@ def read_request(tracker: Tracker, places: PlaceResolver) -> Request:
     return Request(place, terms, 0 if is_payload else len(tokenize(text)))
 
 
-def place_label(place: Resolution, language: str) -> str:
-    """How the place searched is named in the answer: "Gent", "9000 Gent", "Kruibeke (Beveren-...)", "Gentbrugge (Gent)"."""
-    if isinstance(place, AreaMatch):
-        return place.area.name(language)
-    if isinstance(place, MunicipalityMatch):
-        name = place.municipality.name(language)
-        if place.merged_from or place.locality:
-            return f"{place.merged_from or place.locality} ({name})"
-        return f"{place.postcode} {name}" if place.postcode else name
-    if isinstance(place, Suggestion):
-        return place.suggested_name
-    return place.postcode
-
-
 def suggestion_value(suggestion: Suggestion) -> str:
     """A suggested old name stays an old name once confirmed, so the answer can say what it became."""
     return f"merger:{suggestion.merged_from}" if suggestion.merged_from else suggestion.value
@@ -134,8 +137,10 @@ def suggestion_value(suggestion: Suggestion) -> str:
 
 # --- the database --------------------------------------------------------------------------------------------
 
-def lookup(place: Optional[Resolution], terms: SearchTerms, offset: int,
-           mode: Optional[Mode] = None) -> Tuple[Mode, repo.FindResult]:
+
+def lookup(
+    place: Optional[Resolution], terms: SearchTerms, offset: int, mode: Optional[Mode] = None
+) -> Tuple[Mode, repo.FindResult]:
     """One page of results (blocking: runs in a worker thread).
 
     Without ``mode``, a municipality is searched by postcode served (when a postcode was given), then by
@@ -161,14 +166,20 @@ def lookup(place: Optional[Resolution], terms: SearchTerms, offset: int,
         elif mode == "municipality":
             result = repo.find(municipality=municipality.refnis, **filters, **page)
         else:
-            result = repo.nearest(municipality.latitude, municipality.longitude, **filters, **page,
-                                  exclude_municipality=municipality.refnis)
+            result = repo.nearest(
+                municipality.latitude,
+                municipality.longitude,
+                **filters,
+                **page,
+                exclude_municipality=municipality.refnis,
+            )
         if result.total:
             return mode, result
     return modes[-1], result
 
 
 # --- the action ----------------------------------------------------------------------------------------------
+
 
 class ActionFindInitiatives(Action):
     """Searches initiatives by place, theme, partner country and type; pages, asks, suggests, remembers."""
@@ -202,7 +213,7 @@ class SearchTurn:
         self.language = current_language(tracker)
         self.places = default_resolver()
         self.state = SearchState.from_slot(tracker.get_slot("initiative_search"))
-        self.intent = (tracker.latest_message.get("intent") or {}).get("name")
+        self.intent = latest_intent(tracker)
         self.request = read_request(tracker, self.places)
 
     async def answer(self) -> List[Dict[Text, Any]]:
@@ -249,25 +260,31 @@ class SearchTurn:
                 return await self._search(None, terms)
             return self._ask_place(terms)
         if isinstance(place, Suggestion):
-            self.dispatcher.utter_message(response="utter_confirm_initiative_place",
-                                          place=place_label(place, self.language))
+            self.dispatcher.utter_message(
+                response="utter_confirm_initiative_place", place=place_label(place, self.language)
+            )
             return self._remember(SearchState(terms=terms, awaiting="confirm", suggested=suggestion_value(place)))
         if isinstance(place, AmbiguousPostcode):
             buttons = [self._place_button(m.name(self.language), m.value) for m in place.candidates]
-            self.dispatcher.utter_message(response="utter_choose_initiative_municipality",
-                                          postcode=place.postcode, buttons=buttons)
+            self.dispatcher.utter_message(
+                response="utter_choose_initiative_municipality", postcode=place.postcode, buttons=buttons
+            )
             return self._remember(SearchState(terms=terms, awaiting="choice"))
         if isinstance(place, AreaMatch) and place.area.code in ASK_PROVINCE_IN:
-            provinces = sorted((a for a in self.places.areas.values()
-                                if a.kind == "province" and a.region == place.area.code), key=lambda a: a.code)
+            provinces = sorted(
+                (a for a in self.places.areas.values() if a.kind == "province" and a.region == place.area.code),
+                key=lambda a: a.code,
+            )
             buttons = [self._place_button(a.name(self.language), a.value) for a in provinces]
-            self.dispatcher.utter_message(response="utter_choose_initiative_province",
-                                          place=place.area.name(self.language), buttons=buttons)
+            self.dispatcher.utter_message(
+                response="utter_choose_initiative_province", place=place.area.name(self.language), buttons=buttons
+            )
             return self._remember(SearchState(terms=terms, awaiting="choice"))
         return await self._search(place, terms)
 
-    async def _search(self, place: Optional[Resolution], terms: SearchTerms, offset: int = 0,
-                      mode: Optional[Mode] = None) -> List[Dict[Text, Any]]:
+    async def _search(
+        self, place: Optional[Resolution], terms: SearchTerms, offset: int = 0, mode: Optional[Mode] = None
+    ) -> List[Dict[Text, Any]]:
         scope = place.value if place is not None else None
         events = [SlotSet("location", scope)] if scope else []
         try:
@@ -297,8 +314,13 @@ class SearchTurn:
         if not result.has_more:
             response += "_all"
         self.dispatcher.utter_message(
-            response=response, search=search, place=place or "", total=result.total,
-            first=result.offset + 1, last=result.offset + len(result.items), results=lines,
+            response=response,
+            search=search,
+            place=place or "",
+            total=result.total,
+            first=result.offset + 1,
+            last=result.offset + len(result.items),
+            results=lines,
         )
 
     def _ask_place(self, terms: SearchTerms) -> List[Dict[Text, Any]]:

@@ -1,4 +1,5 @@
 """Actions that keep the conversation in the person's language."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -7,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.language import choose_language, current_language, entity_language
+from actions.conversation import current_language
+from horizon.language.choice import choose_language, entity_language
 
 
 class ActionSetLanguage(Action):

@@ -6,6 +6,7 @@ notifications go with them; then every slot (only the language settings are put 
 readable). For an address that is not this conversation's own, the answer does not say whether a sign-up
 existed: otherwise anyone could test whether someone signed up.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,10 +16,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.db import DatabaseUnavailable, run_db
-from actions.common.language import current_language
-from actions.common.redaction import EMAIL, install_log_redaction
-from actions.common.signups import ForgetReport, forget
+from actions.conversation import current_language
+from horizon.db import DatabaseUnavailable, run_db
+from horizon.redaction import EMAIL, install_log_redaction
+from horizon.volunteers.signups import ForgetReport, forget
 
 install_log_redaction()
 logger = logging.getLogger(__name__)
@@ -39,9 +40,7 @@ class ActionForgetMe(Action):
     def name(self) -> Text:
         return "action_forget_me"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         language = current_language(tracker)
         locked = bool(tracker.get_slot("language_locked"))
         own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []

@@ -1,4 +1,5 @@
 """Answers strategy questions that no intent covers from the source text itself."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,11 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.language import current_language
-from actions.common.retrieval import index
-from actions.common.topics import step_after
+from actions.conversation import current_language
 from actions.initiatives import meant_local_search
 from actions.strategy import quotable
+from horizon.strategy.retrieval import index
+from horizon.strategy.topics import step_after
 
 SEARCH_TIMEOUT_S = 2.0
 
@@ -34,9 +35,7 @@ class ActionSearchSource(Action):
         question = tracker.latest_message.get("text") or ""
         language = current_language(tracker)
         try:
-            match = await asyncio.wait_for(
-                asyncio.to_thread(index(language).search, question), SEARCH_TIMEOUT_S
-            )
+            match = await asyncio.wait_for(asyncio.to_thread(index(language).search, question), SEARCH_TIMEOUT_S)
         except asyncio.TimeoutError:
             match = None
         if match is None:

@@ -1,19 +1,16 @@
 """Explaining the strategy: a short answer first, the source text on request."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common.language import current_language
-from actions.common.strategy_text import Passage, passage
-from actions.common.topics import DEEPER, FactsResponse, short_answer, topic_for
-
-
-def first_entity(tracker: Tracker, name: str) -> Optional[str]:
-    return next(tracker.get_latest_entity_values(name), None)
+from actions.conversation import current_language, first_entity, latest_intent
+from horizon.strategy.text import Passage, passage
+from horizon.strategy.topics import DEEPER, FactsResponse, short_answer, topic_for
 
 
 def quotable(p: Passage) -> str:
@@ -32,7 +29,7 @@ class ActionAnswerTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         topic = topic_for(intent, first_entity(tracker, "value_name"), first_entity(tracker, "solidarity_aspect"))
         if topic is None:
             dispatcher.utter_message(response="utter_no_topic_yet")

@@ -15,6 +15,7 @@ Why the pieces are where they are:
 * The sign-up is stored, with its notification in the same transaction, before the person is told it
   worked; the notification is then tried in the background and never delays the answer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,13 +26,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common.db import DatabaseUnavailable, run_db
-from actions.common.email_check import check_email
-from actions.common.language import current_language
-from actions.common.notify import deliver_soon
-from actions.common.places import default_resolver
-from actions.common.redaction import install_log_redaction
-from actions.common.signup_answers import (
+from actions.conversation import current_language, latest_intent
+from horizon.db import DatabaseUnavailable, run_db
+from horizon.places import default_resolver, municipality_label
+from horizon.redaction import install_log_redaction
+from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.answers import (
     activity_from,
     clean_name,
     entity_value,
@@ -41,7 +41,9 @@ from actions.common.signup_answers import (
     place_answer,
     yes_no,
 )
-from actions.common.signups import ACTIVITIES, SignupData, retention_days, save_signup
+from horizon.volunteers.email import check_email
+from horizon.volunteers.notify import deliver_soon
+from horizon.volunteers.signups import SignupData, retention_days, save_signup
 
 install_log_redaction()
 logger = logging.getLogger(__name__)
@@ -51,8 +53,12 @@ REQUESTED = "requested_slot"
 REASKED = "volunteer_reasked"
 PENDING_PLACE = "volunteer_pending_place"
 POSTCODE = "volunteer_postcode"
-SLOT_OF_FIELD = {"name": "volunteer_name", "email": "volunteer_email", "place": "volunteer_place",
-                 "activity": "volunteer_activity"}
+SLOT_OF_FIELD = {
+    "name": "volunteer_name",
+    "email": "volunteer_email",
+    "place": "volunteer_place",
+    "activity": "volunteer_activity",
+}
 PERSONAL_SLOTS = (*SLOT_OF_FIELD.values(), POSTCODE, PENDING_PLACE, "volunteer_consent", "volunteer_confirmed")
 #: Intents the NLU may wrongly give a plain answer; an answer that looks like one is taken anyway.
 RESCUABLE_INTENTS = frozenset(
@@ -62,9 +68,6 @@ RESCUABLE_INTENTS = frozenset(
 
 
 # --- reading the tracker -------------------------------------------------------------------------------------
-
-def latest_intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -109,11 +112,9 @@ def reset_events() -> List[EventType]:
 
 
 def place_label(value: Optional[str], postcode: Optional[str], language: str) -> str:
+    """The summary's place: "Gent (9000)", or what was typed when it is not (yet) a municipality."""
     result = place_answer(value, default_resolver(), language)
-    if result.municipality is None:
-        return value or ""
-    name = result.municipality.name(language)
-    return f"{name} ({postcode})" if postcode else name
+    return municipality_label(result.municipality, language, postcode) if result.municipality else value or ""
 
 
 def activity_label(code: Optional[str], language: str) -> str:
@@ -124,6 +125,7 @@ def activity_label(code: Optional[str], language: str) -> str:
 
 
 # --- validation ----------------------------------------------------------------------------------------------
+
 
 def _reask(dispatcher: CollectingDispatcher, response: str, slots: Dict[Text, Any], **kwargs: Any) -> Dict[Text, Any]:
     """Say what was wrong (the message asks again) and mark that the form need not ask once more."""
@@ -154,32 +156,41 @@ class ValidateVolunteerForm(FormValidationAction):
             return {}
         return {slot: text}
 
-    async def extract_volunteer_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                     domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_volunteer_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return self._rescue(tracker, "volunteer_name", lambda text: clean_name(text) is not None)
 
-    async def extract_volunteer_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_volunteer_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return self._rescue(tracker, "volunteer_email", lambda text: "@" in text and len(text.split()) == 1)
 
-    async def extract_volunteer_place(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_volunteer_place(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         # "no" to "Did you mean Kortrijk?" is an answer here, not "stop" (deny is left out of the mapping).
-        if (tracker.get_slot(REQUESTED) == "volunteer_place" and tracker.get_slot(PENDING_PLACE)
-                and latest_intent(tracker) == "deny" and just_answered(tracker)):
+        if (
+            tracker.get_slot(REQUESTED) == "volunteer_place"
+            and tracker.get_slot(PENDING_PLACE)
+            and latest_intent(tracker) == "deny"
+            and just_answered(tracker)
+        ):
             return {"volunteer_place": latest_text(tracker)}
         return self._rescue(
             tracker, "volunteer_place", lambda text: place_answer(text, default_resolver()).kind == "accepted"
         )
 
-    async def extract_volunteer_activity(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                         domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_volunteer_activity(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return self._rescue(tracker, "volunteer_activity", lambda text: activity_from(text, {}) is not None)
 
     # --- checks ---------------------------------------------------------------------------------------------
 
-    async def validate_volunteer_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_volunteer_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         name = clean_name(value)
         if name:
             return {"volunteer_name": name}
@@ -187,8 +198,9 @@ class ValidateVolunteerForm(FormValidationAction):
             return {"volunteer_name": None}
         return _reask(dispatcher, "utter_volunteer_name_invalid", {"volunteer_name": None})
 
-    async def validate_volunteer_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                       domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_volunteer_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if not isinstance(value, str) or is_payload(value):
             return {"volunteer_email": None}
         insisted = not is_fresh(value, tracker) or value.strip() == (previous_user_text(tracker) or "").strip()
@@ -196,13 +208,15 @@ class ValidateVolunteerForm(FormValidationAction):
         if result.ok:
             return {"volunteer_email": result.normalized}
         if result.problem == "typo":
-            return _reask(dispatcher, "utter_volunteer_email_typo", {"volunteer_email": None},
-                          suggestion=result.suggestion)
+            return _reask(
+                dispatcher, "utter_volunteer_email_typo", {"volunteer_email": None}, suggestion=result.suggestion
+            )
         response = "utter_volunteer_email_domain" if result.problem == "domain" else "utter_volunteer_email_invalid"
         return _reask(dispatcher, response, {"volunteer_email": None})
 
-    async def validate_volunteer_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                       domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_volunteer_place(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         language = current_language(tracker)
         chosen = entity_value(tracker.latest_message, "volunteer_place") if is_fresh(value, tracker) else None
         pending = tracker.get_slot(PENDING_PLACE)
@@ -213,8 +227,9 @@ class ValidateVolunteerForm(FormValidationAction):
             if agreed is True:
                 value = pending
             elif agreed is False:
-                return _reask(dispatcher, "utter_volunteer_place_declined",
-                              {"volunteer_place": None, PENDING_PLACE: None})
+                return _reask(
+                    dispatcher, "utter_volunteer_place_declined", {"volunteer_place": None, PENDING_PLACE: None}
+                )
         if is_payload(value):
             return {"volunteer_place": None, PENDING_PLACE: None}
         answer = place_answer(value, default_resolver(), language)
@@ -224,26 +239,42 @@ class ValidateVolunteerForm(FormValidationAction):
             postcode = answer.postcode or (kept if kept in answer.municipality.postcodes else None)
             return {"volunteer_place": answer.value, POSTCODE: postcode, PENDING_PLACE: None}
         if answer.kind == "suggestion":
-            return _reask(dispatcher, "utter_volunteer_place_suggestion",
-                          {"volunteer_place": None, PENDING_PLACE: answer.value}, place=answer.suggested_name)
+            return _reask(
+                dispatcher,
+                "utter_volunteer_place_suggestion",
+                {"volunteer_place": None, PENDING_PLACE: answer.value},
+                place=answer.suggested_name,
+            )
         if answer.kind == "ambiguous":
-            return _reask(dispatcher, "utter_volunteer_place_ambiguous", {**empty, POSTCODE: answer.postcode},
-                          postcode=answer.postcode, buttons=_place_buttons(answer.candidates, language))
+            return _reask(
+                dispatcher,
+                "utter_volunteer_place_ambiguous",
+                {**empty, POSTCODE: answer.postcode},
+                postcode=answer.postcode,
+                buttons=_place_buttons(answer.candidates, language),
+            )
         if answer.kind == "area":
-            return _reask(dispatcher, "utter_volunteer_place_area", empty, area=answer.area_name,
-                          buttons=_place_buttons(answer.candidates, language))
+            return _reask(
+                dispatcher,
+                "utter_volunteer_place_area",
+                empty,
+                area=answer.area_name,
+                buttons=_place_buttons(answer.candidates, language),
+            )
         return _reask(dispatcher, "utter_volunteer_place_unknown", empty)
 
-    async def validate_volunteer_activity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                          domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_volunteer_activity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         message = tracker.latest_message if is_fresh(value, tracker) else {}
         code = activity_from(value, message)
         if code:
             return {"volunteer_activity": code}
         return _reask(dispatcher, "utter_volunteer_activity_invalid", {"volunteer_activity": None})
 
-    async def validate_volunteer_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                         domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_volunteer_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         intent = latest_intent(tracker) if is_fresh(value, tracker) else None
         agreed = yes_no(intent, value)
         if agreed is True:
@@ -253,8 +284,9 @@ class ValidateVolunteerForm(FormValidationAction):
             return {**{slot: None for slot in PERSONAL_SLOTS}, REQUESTED: None}
         return _reask(dispatcher, "utter_volunteer_consent_unclear", {"volunteer_consent": None})
 
-    async def validate_volunteer_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                           domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_volunteer_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if value is True:
             return {"volunteer_confirmed": True}
         fresh = is_fresh(value, tracker)
@@ -271,6 +303,7 @@ class ValidateVolunteerForm(FormValidationAction):
 
 # --- asking --------------------------------------------------------------------------------------------------
 
+
 class AskVolunteerSlot(Action):
     """Asks for one slot of the form, unless the validator just asked again with its own message."""
 
@@ -285,8 +318,7 @@ class AskVolunteerSlot(Action):
     def variables(self, tracker: Tracker) -> Dict[str, Any]:
         return {}
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot(REASKED):
             return [SlotSet(REASKED, False)]
         dispatcher.utter_message(response=self.response(tracker), **self.variables(tracker))
@@ -340,6 +372,7 @@ class AskVolunteerConfirmed(AskVolunteerSlot):
 
 # --- after the form ------------------------------------------------------------------------------------------
 
+
 def signup_from(tracker: Tracker) -> SignupData:
     place = place_answer(tracker.get_slot("volunteer_place"), default_resolver())
     if place.municipality is None:
@@ -361,8 +394,7 @@ class ActionSubmitVolunteer(Action):
     def name(self) -> Text:
         return "action_submit_volunteer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("volunteer_confirmed") is not True:  # ended without consent: nothing to store
             return reset_events()
         try:
@@ -379,15 +411,17 @@ class ActionSubmitVolunteer(Action):
 
 
 class ActionCancelVolunteer(Action):
-    """"stop": ends the form and forgets its answers; outside a sign-up there is nothing to stop."""
+    """ "stop": ends the form and forgets its answers; outside a sign-up there is nothing to stop."""
 
     def name(self) -> Text:
         return "action_cancel_volunteer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        busy = (tracker.active_loop.get("name") == FORM or form_was_asking(tracker)
-                or any(tracker.get_slot(s) is not None for s in PERSONAL_SLOTS))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        busy = (
+            tracker.active_loop.get("name") == FORM
+            or form_was_asking(tracker)
+            or any(tracker.get_slot(s) is not None for s in PERSONAL_SLOTS)
+        )
         dispatcher.utter_message(response="utter_volunteer_cancelled" if busy else "utter_nothing_to_stop")
         events: List[EventType] = [ActiveLoop(None)] if tracker.active_loop.get("name") else []
         return events + reset_events()

@@ -7,6 +7,7 @@ the machine's speed during the run does not favour either.
 Then the in-process benchmarks of the place resolver and the initiative database, when present.
 Results are printed and written to bench/results/latest.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,27 @@ RESULTS = Path(__file__).parent / "results"
 HORIZON_SCRIPTS = [
     ["hallo", "wat is jullie visie?", "vertel me meer", "wat bedoelen jullie met evenwaardigheid?", "bedankt"],
     ["hi there", "what is your mission?", "tell me more", "how can I volunteer?", "thanks"],
-    ["wat zegt jullie strategie over toekomstige generaties?", "hoe kan ik doneren?", "ben je een robot?",
-     "wat is de 4de pijler", "tot ziens"],
-    ["what are your values?", "what is international solidarity?", "can I donate online?",
-     "what happens in November?", "bye"],
+    [
+        "wat zegt jullie strategie over toekomstige generaties?",
+        "hoe kan ik doneren?",
+        "ben je een robot?",
+        "wat is de 4de pijler",
+        "tot ziens",
+    ],
+    [
+        "what are your values?",
+        "what is international solidarity?",
+        "can I donate online?",
+        "what happens in November?",
+        "bye",
+    ],
 ]
 LOCATION_SCRIPTS = [
-    ["is er een 11-groep in Kruibeke?"], ["lokale groep in 9090"], ["any local group near Kortrijk?"],
-    ["welke 4de Pijlerinitiatieven werken rond onderwijs in Congo?"], ["initiatieven in Limburg"],
+    ["is er een 11-groep in Kruibeke?"],
+    ["lokale groep in 9090"],
+    ["any local group near Kortrijk?"],
+    ["welke 4de Pijlerinitiatieven werken rond onderwijs in Congo?"],
+    ["initiatieven in Limburg"],
     ["is there a group in Ghent?"],
 ]
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -49,8 +63,9 @@ def summary(result: LoadResult) -> Dict[str, Any]:
     return {k: v for k, v in asdict(result).items() if k not in ("latencies", "elapsed")}
 
 
-def measure(bots: Dict[str, Any], scripts: Dict[str, List[List[str]]], rounds: Dict[int, int],
-            blocks: int) -> Dict[str, Dict[str, Any]]:
+def measure(
+    bots: Dict[str, Any], scripts: Dict[str, List[List[str]]], rounds: Dict[int, int], blocks: int
+) -> Dict[str, Dict[str, Any]]:
     """Trains and starts both bots, then loads them in alternating blocks, so that a machine that gets
     faster or slower during the run (shared hosts do) affects both alike."""
     results: Dict[str, Dict[str, Any]] = {key: {"name": bot.name} for key, bot in bots.items()}
@@ -73,8 +88,7 @@ def measure(bots: Dict[str, Any], scripts: Dict[str, List[List[str]]], rounds: D
             for key in bots:
                 results[key]["load"].append(summary(pooled(measured[key])))
         horizon = bots["horizon"]
-        results["horizon"]["location_question"] = summary(
-            asyncio.run(run_load(horizon.url, LOCATION_SCRIPTS, 1, 12)))
+        results["horizon"]["location_question"] = summary(asyncio.run(run_load(horizon.url, LOCATION_SCRIPTS, 1, 12)))
         for key, bot in bots.items():
             results[key]["rss_mb"] = {name: rss_mb(pid) for name, pid in bot.pids().items()}
     finally:
@@ -89,7 +103,8 @@ def in_process_benchmarks() -> Dict[str, Any]:
         "places": places_bench.run(),
         "initiatives_db_sqlite_p95_ms": db_bench.run(records=10_000, queries=300, url=None),
         "initiatives_db_postgresql_p95_ms": db_bench.run(
-            records=10_000, queries=300, url=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL)),
+            records=10_000, queries=300, url=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL)
+        ),
     }
 
 
@@ -103,8 +118,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="horizon-bench-"))
     try:
         baseline, horizon = BaselineBot(work / "baseline"), HorizonBot(work / "horizon")
-        results = measure({"baseline": baseline, "horizon": horizon},
-                          {baseline.name: BASELINE_SCRIPTS, horizon.name: HORIZON_SCRIPTS}, rounds, args.blocks)
+        results = measure(
+            {"baseline": baseline, "horizon": horizon},
+            {baseline.name: BASELINE_SCRIPTS, horizon.name: HORIZON_SCRIPTS},
+            rounds,
+            args.blocks,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["in_process"] = in_process_benchmarks()
@@ -121,7 +140,7 @@ def report(results: Dict[str, Any]) -> str:
     for name in ("rasa", "actions"):
         b, o = base["rss_mb"].get(name), ours["rss_mb"].get(name)
         lines.append(f"{f'memory RSS {name} (MB)':28}{(f'{b:.0f}' if b else '-'):>22}{(f'{o:.0f}' if o else '-'):>14}")
-    for b, o in zip(base["load"], ours["load"]):
+    for b, o in zip(base["load"], ours["load"], strict=True):
         c = b["concurrency"]
         lines.append(f"{f'p50 @ {c} conversations (ms)':28}{b['p50_ms']:>22.0f}{o['p50_ms']:>14.0f}")
         lines.append(f"{f'p95 @ {c} conversations (ms)':28}{b['p95_ms']:>22.0f}{o['p95_ms']:>14.0f}")
@@ -130,14 +149,18 @@ def report(results: Dict[str, Any]) -> str:
     b10 = next(r for r in base["load"] if r["concurrency"] == 10)
     o10 = next(r for r in ours["load"] if r["concurrency"] == 10)
     ratio = o10["p95_ms"] / b10["p95_ms"]
-    lines.append(f"\np95 at 10 conversations: {ratio:.2f} x baseline (target <= 0.50): "
-                 f"{'met' if ratio <= 0.5 else 'NOT met'}")
-    lines.append(f"training: {ours['training_s']:.0f} s (target < 180 s): "
-                 f"{'met' if ours['training_s'] < 180 else 'NOT met'}")
+    lines.append(
+        f"\np95 at 10 conversations: {ratio:.2f} x baseline (target <= 0.50): {'met' if ratio <= 0.5 else 'NOT met'}"
+    )
+    lines.append(
+        f"training: {ours['training_s']:.0f} s (target < 180 s): {'met' if ours['training_s'] < 180 else 'NOT met'}"
+    )
     location = ours.get("location_question")
     if location:
-        lines.append(f"location question through REST (1 conversation): p50 {location['p50_ms']:.0f} ms, "
-                     f"p95 {location['p95_ms']:.0f} ms")
+        lines.append(
+            f"location question through REST (1 conversation): p50 {location['p50_ms']:.0f} ms, "
+            f"p95 {location['p95_ms']:.0f} ms"
+        )
     in_process = results.get("in_process", {})
     for name in ("resolve", "extractor"):
         r = in_process.get("places", {}).get(name)
@@ -145,8 +168,10 @@ def report(results: Dict[str, Any]) -> str:
             lines.append(f"place {name} in process: p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms")
     for name in ("initiatives_db_sqlite_p95_ms", "initiatives_db_postgresql_p95_ms"):
         if name in in_process:
-            lines.append(f"{name.replace('_p95_ms', '')} lookup over 10,000 records: p95 {in_process[name]:.2f} ms "
-                         f"(target < 5 ms)")
+            lines.append(
+                f"{name.replace('_p95_ms', '')} lookup over 10,000 records: p95 {in_process[name]:.2f} ms "
+                f"(target < 5 ms)"
+            )
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ per call). Prints p50/p95 per query kind and overall.
 Usage: ``python bench/db_bench.py [--records 10000] [--queries 300] [--database-url URL] [--strict]``
 (``--strict`` exits 1 when the overall p95 misses the target).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,14 +22,14 @@ import uuid
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from sqlalchemy import create_engine, text
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from actions.common import db, importer  # noqa: E402
-from actions.common import initiatives_repo as repo  # noqa: E402
-from actions.common.models import INITIATIVE_TYPES, PROVINCES, THEMES  # noqa: E402
+from horizon import db
+from horizon.initiatives import importer
+from horizon.initiatives import repository as repo
+from horizon.initiatives.vocabulary import INITIATIVE_TYPES, PROVINCES, THEMES
+from horizon.paths import REFERENCE_DIR
+from horizon.reference import read_rows
 
 TARGET_P95_MS = 5.0
 COUNTRIES = ["CD", "RW", "BI", "PE", "EC", "BO", "PH", "ID", "SN", "BF", "GT", "NI", "TZ", "NP"]
@@ -36,19 +37,28 @@ COUNTRIES = ["CD", "RW", "BI", "PE", "EC", "BO", "PH", "ID", "SN", "BF", "GT", "
 
 def generate(count: int, rng: random.Random) -> List[importer.Record]:
     """Records over every municipality, with the postcodes of their municipality."""
-    places = [(row["refnis"], tuple(row["postcodes"].split())) for row in repo.read_places_rows()]
+    places = [(row["refnis"], tuple(row["postcodes"].split())) for row in read_rows(REFERENCE_DIR / "places.csv")]
     records = []
     for n in range(count):
         refnis, postcodes = rng.choice(places)
-        records.append(importer.Record(
-            id=f"bench-{n:05d}", name=f"Initiatief {rng.randrange(100000):05d}",
-            type=rng.choice(sorted(INITIATIVE_TYPES)), refnis=refnis, postcodes=postcodes,
-            themes=tuple(sorted(rng.sample(sorted(THEMES), rng.randint(1, 3)))),
-            countries=tuple(sorted(rng.sample(COUNTRIES, rng.randint(0, 2)))),
-            description="Gegenereerd voor de benchmark.", email=f"b{n}@example.org",
-            website=f"https://example.org/b{n}", may_show_contact=rng.random() < 0.8,
-            active=rng.random() < 0.95, source="bench", last_verified=None,
-        ))
+        records.append(
+            importer.Record(
+                id=f"bench-{n:05d}",
+                name=f"Initiatief {rng.randrange(100000):05d}",
+                type=rng.choice(sorted(INITIATIVE_TYPES)),
+                refnis=refnis,
+                postcodes=postcodes,
+                themes=tuple(sorted(rng.sample(sorted(THEMES), rng.randint(1, 3)))),
+                countries=tuple(sorted(rng.sample(COUNTRIES, rng.randint(0, 2)))),
+                description="Gegenereerd voor de benchmark.",
+                email=f"b{n}@example.org",
+                website=f"https://example.org/b{n}",
+                may_show_contact=rng.random() < 0.8,
+                active=rng.random() < 0.95,
+                source="bench",
+                last_verified=None,
+            )
+        )
     return records
 
 
@@ -56,7 +66,7 @@ def query_mix(rng: random.Random) -> Dict[str, Callable[[], object]]:
     """One callable per query kind; each call picks fresh random arguments."""
     coords = repo.municipality_coords()
     refnis_codes = sorted(coords)
-    postcodes = sorted({p for row in repo.read_places_rows() for p in row["postcodes"].split()})
+    postcodes = sorted({p for row in read_rows(REFERENCE_DIR / "places.csv") for p in row["postcodes"].split()})
     themes, provinces, types = sorted(THEMES), sorted(PROVINCES), sorted(INITIATIVE_TYPES)
     return {
         "find municipality": lambda: repo.find(municipality=rng.choice(refnis_codes)),
@@ -66,7 +76,8 @@ def query_mix(rng: random.Random) -> Dict[str, Callable[[], object]]:
         "find theme page 3": lambda: repo.find(theme=rng.choice(themes), offset=10),
         "nearest": lambda: repo.nearest(*coords[rng.choice(refnis_codes)]),
         "nearest type+theme": lambda: repo.nearest(
-            *coords[rng.choice(refnis_codes)], type=rng.choice(types), theme=rng.choice(themes)),
+            *coords[rng.choice(refnis_codes)], type=rng.choice(types), theme=rng.choice(themes)
+        ),
     }
 
 
@@ -101,15 +112,19 @@ def report(timings: Timings) -> float:
     rows.append(("all", (all_wall, all_cpu)))
     print(f"{'query':<22}{'p50 ms':>9}{'p95 ms':>9}{'cpu p50':>9}{'cpu p95':>9}")
     for name, (wall, cpu) in rows:
-        print(f"{name:<22}{statistics.median(wall):>9.2f}{percentile(wall, 0.95):>9.2f}"
-              f"{statistics.median(cpu):>9.2f}{percentile(cpu, 0.95):>9.2f}")
+        print(
+            f"{name:<22}{statistics.median(wall):>9.2f}{percentile(wall, 0.95):>9.2f}"
+            f"{statistics.median(cpu):>9.2f}{percentile(cpu, 0.95):>9.2f}"
+        )
     p95 = percentile(all_wall, 0.95)
     verdict = "meets" if p95 < TARGET_P95_MS else "MISSES"
     print(f"overall p95 {p95:.2f} ms: {verdict} the p95 < {TARGET_P95_MS:g} ms target")
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
     if load > cores:
-        print(f"note: load average {load:.1f} on {cores} cores; other work inflates wall-clock times "
-              "(the cpu columns show this process's own cost)")
+        print(
+            f"note: load average {load:.1f} on {cores} cores; other work inflates wall-clock times "
+            "(the cpu columns show this process's own cost)"
+        )
     return p95
 
 

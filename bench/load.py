@@ -1,4 +1,5 @@
 """Message latency and throughput through a Rasa server's REST webhook, with real concurrent HTTP."""
+
 from __future__ import annotations
 
 import asyncio
@@ -50,8 +51,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def _conversation(session: aiohttp.ClientSession, url: str, script: Sequence[str],
-                        latencies: List[float], errors: List[str]) -> None:
+async def _conversation(
+    session: aiohttp.ClientSession, url: str, script: Sequence[str], latencies: List[float], errors: List[str]
+) -> None:
     sender = f"bench-{uuid.uuid4().hex[:10]}"
     for text in script:
         start = time.perf_counter()
@@ -76,9 +78,11 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], concurrency:
     async with aiohttp.ClientSession(timeout=timeout) as session:
         start = time.perf_counter()
         for r in range(rounds):
-            await asyncio.gather(*(
-                _conversation(session, url, scripts[(r * concurrency + i) % len(scripts)], latencies, errors)
-                for i in range(concurrency)
-            ))
+            await asyncio.gather(
+                *(
+                    _conversation(session, url, scripts[(r * concurrency + i) % len(scripts)], latencies, errors)
+                    for i in range(concurrency)
+                )
+            )
         elapsed = time.perf_counter() - start
     return _result(concurrency, latencies, elapsed, len(errors))

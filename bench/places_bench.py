@@ -8,6 +8,7 @@ milliseconds with the target (p95 under 5 ms, the issue's figure for look-ups in
 Usage: ``python bench/places_bench.py [--inputs 4000] [--rounds 2] [--seed 11] [--strict]``; from Python:
 ``run(inputs=4000)`` returns the figures (``make bench`` calls it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,20 +20,30 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from actions.common.places import REFERENCE_DIR, PlaceResolver, read_rows  # noqa: E402
+from horizon.paths import REFERENCE_DIR
+from horizon.places import PlaceResolver
+from horizon.reference import read_rows
 
 TARGET_P95_MS = 5.0
 QUESTIONS = [
-    "Is er een 11-groep in {}?", "lokale groep in {}", "any local group near {}?", "{}",
-    "Welke 4de Pijlerinitiatieven zijn er in {} rond onderwijs?", "ik woon in {} en wil meedoen",
+    "Is er een 11-groep in {}?",
+    "lokale groep in {}",
+    "any local group near {}?",
+    "{}",
+    "Welke 4de Pijlerinitiatieven zijn er in {} rond onderwijs?",
+    "ik woon in {} en wil meedoen",
 ]
 NO_PLACE = [
-    "hallo", "wat is jullie strategie?", "ik wil vrijwilliger worden", "in welke landen werken jullie?",
-    "hoe kan ik doneren?", "what is 11.11.11 about?", "tell me about climate justice", "dank je wel",
-    "1000 vrijwilligers in 2030", "as soon as possible please",
+    "hallo",
+    "wat is jullie strategie?",
+    "ik wil vrijwilliger worden",
+    "in welke landen werken jullie?",
+    "hoe kan ik doneren?",
+    "what is 11.11.11 about?",
+    "tell me about climate justice",
+    "dank je wel",
+    "1000 vrijwilligers in 2030",
+    "as soon as possible please",
 ]
 
 
@@ -53,7 +64,7 @@ def generate(count: int, rng: random.Random) -> List[str]:
         elif kind < 0.9:
             name = rng.choice([n for n in names if len(n) >= 7])
             cut = rng.randrange(2, len(name) - 1)
-            inputs.append(rng.choice(QUESTIONS).format(name[:cut] + name[cut + 1:]))
+            inputs.append(rng.choice(QUESTIONS).format(name[:cut] + name[cut + 1 :]))
         else:
             inputs.append(rng.choice(NO_PLACE))
     return inputs
@@ -90,7 +101,9 @@ def _extractor_call() -> Callable[[str], object]:
 
     storage = LocalModelStorage(Path(tempfile.mkdtemp(prefix="places-bench-")))
     component = PlaceEntityExtractor.create(
-        PlaceEntityExtractor.get_default_config(), storage, Resource("places"),
+        PlaceEntityExtractor.get_default_config(),
+        storage,
+        Resource("places"),
         ExecutionContext(GraphSchema({}), "bench"),
     )
     return lambda text: component.process([Message(data={"text": text})])
@@ -111,8 +124,11 @@ def run(inputs: int = 4000, rounds: int = 2, seed: int = 11, out=sys.stdout) -> 
     for name in ("resolve", "extractor"):
         r = results[name]
         verdict = "ok" if r["p95_ms"] < TARGET_P95_MS else "OVER TARGET"
-        print(f"places {name:9s}: n={r['n']} p50={r['p50_ms']:.3f} ms p95={r['p95_ms']:.3f} ms "
-              f"max={r['max_ms']:.2f} ms (target p95 < {TARGET_P95_MS} ms: {verdict})", file=out)
+        print(
+            f"places {name:9s}: n={r['n']} p50={r['p50_ms']:.3f} ms p95={r['p95_ms']:.3f} ms "
+            f"max={r['max_ms']:.2f} ms (target p95 < {TARGET_P95_MS} ms: {verdict})",
+            file=out,
+        )
     return results
 
 

@@ -1,4 +1,5 @@
 """The two bots under test, each trained and served in a scratch folder on free ports."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,9 @@ def rss_mb(pid: int) -> Optional[float]:
 
 def _timed(command: list, cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, env={**os.environ, **QUIET},
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, cwd=cwd, check=True, env={**os.environ, **QUIET}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - start
 
 
@@ -56,7 +58,10 @@ class BaselineBot:
         start = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--enable-api", "--port", str(self.port)],
-            cwd=self.work, env={**os.environ, **QUIET}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=self.work,
+            env={**os.environ, **QUIET},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_until_up(f"{self.url}/", self.process)
         return time.perf_counter() - start
@@ -77,8 +82,9 @@ class HorizonBot:
 
     def __init__(self, work: Path) -> None:
         self.work = work
-        self.servers = Servers(port=free_port(), actions_port=free_port(), model=work / "horizon.tar.gz",
-                               env={**os.environ, **QUIET})
+        self.servers = Servers(
+            port=free_port(), actions_port=free_port(), model=work / "horizon.tar.gz", env={**os.environ, **QUIET}
+        )
         self.url = f"http://127.0.0.1:{self.servers.port}"
 
     def train(self) -> float:

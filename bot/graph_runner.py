@@ -9,6 +9,7 @@ this thread anyway. Under `make bench`'s load that was about a tenth of the serv
 This runner keeps the same nodes (`GraphNode`, with their hooks, caching and error handling) and calls
 them in dependency order; the order for each list of targets is computed once.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Set, Text, Tuple
@@ -22,8 +23,7 @@ Step = Tuple[Text, Tuple[Text, ...]]  # a node, and the names whose outputs it t
 class SequentialGraphRunner(DaskGraphRunner):
     """`DaskGraphRunner` with `run` done in plain Python: same inputs, same outputs, same errors."""
 
-    def run(self, inputs: Optional[Dict[Text, Any]] = None,
-            targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
         run_targets = tuple(targets if targets else self._graph_schema.target_names)
         values: Dict[Text, Any] = {}
         for name, value in (inputs or {}).items():

@@ -3,6 +3,7 @@
 Both run as child processes; Ctrl-C (SIGINT) or SIGTERM stops both, and if one of them dies the other is
 stopped too, so nothing is left listening on the ports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,11 +21,11 @@ from typing import Dict, List, Optional
 import yaml
 from sqlalchemy.exc import OperationalError
 
-from actions.common.db import DatabaseUnavailable
-from actions.common.importer import seed
 from bot.channels.credentials import effective_credentials, write_credentials
 from bot.paths import MODEL, ROOT, VAR
 from bot.training import train
+from horizon.db import DatabaseUnavailable
+from horizon.initiatives.importer import seed
 
 READY_TIMEOUT_S = 240
 STOP_TIMEOUT_S = 20
@@ -66,9 +67,23 @@ class Servers:
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     def rasa_command(self, endpoints: Path, credentials: Path) -> List[str]:
-        command = [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--cors", "*",
-                   "--model", str(self.model), "--port", str(self.port),
-                   "--endpoints", str(endpoints), "--credentials", str(credentials)]
+        command = [
+            sys.executable,
+            "-m",
+            "bot.rasa_server",
+            "run",
+            "--enable-api",
+            "--cors",
+            "*",
+            "--model",
+            str(self.model),
+            "--port",
+            str(self.port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+        ]
         token = self.env.get("RASA_AUTH_TOKEN")
         if token:
             command += ["--auth-token", token]
@@ -80,12 +95,26 @@ class Servers:
         endpoints = write_endpoints(self.actions_port, VAR / "endpoints.yml")
         credentials = VAR / "credentials.yml"  # mode 0600: it holds the platforms' secrets
         write_credentials(effective_credentials(ROOT / "credentials.yml", self.env), credentials)
-        actions = self._spawn([sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                               "--port", str(self.actions_port)])
+        actions = self._spawn(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)]
+        )
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
         if shell:
-            self._spawn([sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(self.model),
-                         "--endpoints", str(endpoints), "--credentials", str(credentials)], own_session=False)
+            self._spawn(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.rasa_server",
+                    "shell",
+                    "--model",
+                    str(self.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(credentials),
+                ],
+                own_session=False,
+            )
             return
         rasa = self._spawn(self.rasa_command(endpoints, credentials))
         wait_until_up(f"http://127.0.0.1:{self.port}/", rasa)
@@ -126,8 +155,10 @@ def seed_database() -> None:
     try:
         report = seed()
     except (DatabaseUnavailable, OperationalError) as exc:
-        print(f"The initiatives database is not reachable ({type(exc).__name__}); "
-              "the assistant will say so when asked.", flush=True)
+        print(
+            f"The initiatives database is not reachable ({type(exc).__name__}); the assistant will say so when asked.",
+            flush=True,
+        )
         return
     if report is not None:
         print("Created the initiatives database with the SAMPLE data (README: loading the real list).", flush=True)
@@ -139,7 +170,7 @@ def how_to_talk(port: int) -> str:
         f"\nHorizon is running.\n"
         f"  Chat in the browser:    http://localhost:{port}/widget/ (English: /widget/en.html)\n"
         f"  REST webhook:           curl -s localhost:{port}/webhooks/rest/webhook "
-        f"-d '{{\"sender\": \"me\", \"message\": \"wat is jullie visie?\"}}'\n"
+        f'-d \'{{"sender": "me", "message": "wat is jullie visie?"}}\'\n'
         f"  HTTP API (status):      curl -s 'localhost:{port}/status{token}'\n"
         f"  In the terminal:        make shell\n"
         f"Press Ctrl-C to stop both servers.\n"

@@ -1,4 +1,5 @@
 """Where the project keeps things, relative to the repository root (so any working directory works)."""
+
 from __future__ import annotations
 
 from pathlib import Path

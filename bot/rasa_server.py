@@ -1,15 +1,16 @@
 """Runs Rasa's own server, `python -m bot.rasa_server run ...` being `rasa run ...`, with our fixes applied.
 
 - Speed: `bot.speedups` (four fixes to Rasa 3.6's hot path, measured with `make bench`).
-- Privacy: the redacting log filter of the actions (`actions.common.redaction`) is installed in this
+- Privacy: the redacting log filter of the actions (`horizon.redaction`) is installed in this
   process too, so that no email address or phone number reaches the server's log.
 """
+
 from __future__ import annotations
 
 import sys
 
-from actions.common.redaction import install_log_redaction
 from bot import speedups
+from horizon.redaction import install_log_redaction
 
 
 def apply_fixes() -> None:

@@ -13,6 +13,7 @@
    0.17 ms less CPU per action call (0.47 -> 0.29 ms, measured in isolation), and the action server no
    longer accepts a connection per call.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -95,10 +96,11 @@ def kept_session(self: EndpointConfig) -> KeptSession:
     per_loop = self.__dict__.setdefault("_kept_sessions", weakref.WeakKeyDictionary())
     session = per_loop.get(loop)
     if session is None or session.closed:
-        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) \
-            if self.basic_auth else None
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
         session = aiohttp.ClientSession(
-            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
         )
         per_loop[loop] = session

@@ -15,6 +15,7 @@ process stops. The cache is checked against the database on every retrieve and s
 processes may share the database (another process's events invalidate the entry and it is reloaded).
 The session rule is Rasa's: the events since the latest `session_started` by timestamp, in insertion order.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -61,10 +62,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     (seconds a database call may take before the message fails, default 10).
     """
 
-    def __init__(self, cache_size: int = DEFAULT_CACHE_SIZE, db_timeout_s: float = DEFAULT_DB_TIMEOUT_S,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, cache_size: int = DEFAULT_CACHE_SIZE, db_timeout_s: float = DEFAULT_DB_TIMEOUT_S, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self._cache: "OrderedDict[Text, CachedSession]" = OrderedDict()
+        self._cache: OrderedDict[Text, CachedSession] = OrderedDict()
         self._cache_size = max(0, int(cache_size))
         self._timeout_s = float(db_timeout_s)
         self._table: sa.Table = self.SQLEvent.__table__
@@ -126,8 +128,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         rows, max_id = connection.execute(query).one()
         return rows, max_id
 
-    def _load(self, connection: sa.engine.Connection, sender_id: Text, rows: int,
-              max_id: Optional[int]) -> CachedSession:
+    def _load(
+        self, connection: sa.engine.Connection, sender_id: Text, rows: int, max_id: Optional[int]
+    ) -> CachedSession:
         """The latest session as `SQLTrackerStore._event_query` defines it."""
         t = self._table
         start = connection.execute(
@@ -151,7 +154,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             rows, max_id = self._fingerprint(connection, sender_id)
             if known is None or (known.rows, known.max_id) != (rows, max_id):
                 known = self._load(connection, sender_id, rows, max_id)
-            new = events[len(known.events):]
+            new = events[len(known.events) :]
             if not new:
                 return known
             records = [self._record(sender_id, event) for event in new]
@@ -185,4 +188,3 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _keys(self) -> List[Text]:
         with self.engine.connect() as connection:
             return [sender for (sender,) in connection.execute(sa.select(self._table.c.sender_id).distinct())]
-

@@ -3,6 +3,7 @@
 Rasa's own fingerprinting still loads the whole training graph before it decides that nothing changed;
 hashing the files is instant.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,25 @@ def is_current() -> bool:
 
 def train_command(out: Path = MODELS) -> list[str]:
     """The `rasa train` call for this project's model, written to `out`/horizon.tar.gz."""
-    return [sys.executable, "-m", "rasa", "train", "--config", str(CONFIG), "--domain", str(DOMAIN),
-            "--data", str(DATA / "nlu"), str(DATA / "rules"), str(DATA / "stories"),
-            "--out", str(out), "--fixed-model-name", MODEL.name.removesuffix(".tar.gz"), "--force"]
+    return [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        str(CONFIG),
+        "--domain",
+        str(DOMAIN),
+        "--data",
+        str(DATA / "nlu"),
+        str(DATA / "rules"),
+        str(DATA / "stories"),
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        MODEL.name.removesuffix(".tar.gz"),
+        "--force",
+    ]
 
 
 def train(force: bool = False) -> bool:

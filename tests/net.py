@@ -1,4 +1,5 @@
 """Network helpers shared by test suites that start real servers."""
+
 from __future__ import annotations
 
 import socket

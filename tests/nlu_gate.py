@@ -3,6 +3,7 @@
 `rasa test nlu` writes a per-intent report (results/nlu/intent_report.json) but never fails; this reads
 it, prints the intents that fall short, and exits non-zero below the minimum.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,13 +20,18 @@ def main() -> int:
     report = json.loads(args.report.read_text())
     accuracy = report["accuracy"]
     weak = {
-        name: scores for name, scores in report.items()
-        if isinstance(scores, dict) and "f1-score" in scores and name not in ("macro avg", "weighted avg", "micro avg")
+        name: scores
+        for name, scores in report.items()
+        if isinstance(scores, dict)
+        and "f1-score" in scores
+        and name not in ("macro avg", "weighted avg", "micro avg")
         and scores["f1-score"] < args.min_accuracy
     }
     for name, scores in sorted(weak.items(), key=lambda kv: kv[1]["f1-score"]):
-        print(f"  {name:22} f1 {scores['f1-score']:.3f}  (n={scores['support']}, "
-              f"confused with: {scores.get('confused_with', {})})")
+        print(
+            f"  {name:22} f1 {scores['f1-score']:.3f}  (n={scores['support']}, "
+            f"confused with: {scores.get('confused_with', {})})"
+        )
     verdict = "OK" if accuracy >= args.min_accuracy else "FAIL"
     print(f"NLU intent accuracy on the held-out set: {accuracy:.4f} (minimum {args.min_accuracy}) {verdict}")
     print(f"Per-intent report: {args.report}")

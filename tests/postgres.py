@@ -1,4 +1,5 @@
 """The local PostgreSQL that the database tests run against (CI has one; elsewhere they skip without it)."""
+
 from __future__ import annotations
 
 import functools

@@ -67,18 +67,14 @@ class MessengerBot(rasa_facebook.MessengerBot):
         if len(buttons) <= MAX_TEMPLATE_BUTTONS:
             await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
         else:
-            quick_replies = [
-                {"title": b["title"], "payload": b["payload"], "content_type": "text"} for b in buttons
-            ]
+            quick_replies = [{"title": b["title"], "payload": b["payload"], "content_type": "text"} for b in buttons]
             await self.send_quick_replies(recipient_id, text, quick_replies, **kwargs)
 
 
 class Messenger(rasa_facebook.Messenger):
     """Handles every event of a batch (Rasa's stops after the first) and answers through `MessengerBot`."""
 
-    def __init__(
-        self, page_access_token: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
+    def __init__(self, page_access_token: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         super().__init__(page_access_token, on_new_message)
         self.client = MessengerClient(page_access_token, session=_TimeoutSession())
 
@@ -91,16 +87,14 @@ class Messenger(rasa_facebook.Messenger):
                 elif event.get("postback"):
                     await self.postback(event, metadata)
 
-    async def _handle_user_message(
-        self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]
-    ) -> None:
+    async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
         out_channel = MessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
-            await self.on_new_message(UserMessage(
-                text, out_channel, sender_id, input_channel=self.name(), metadata=metadata
-            ))
+            await self.on_new_message(
+                UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+            )
         except requests.RequestException as error:
             # the class name only: the message holds the URL, and the URL holds the page token
             logger.error("Messenger did not take the answer: %s", type(error).__name__)
@@ -125,9 +119,7 @@ class FacebookInput(rasa_facebook.FacebookInput):
         expected = sha256_signature(self.fb_secret, request.body or b"")
         return secrets_match(request.headers.get(SIGNATURE_HEADER), expected)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

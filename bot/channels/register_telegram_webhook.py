@@ -40,9 +40,11 @@ def telegram_settings(template: Path, env: Mapping[str, str]) -> Dict[str, Any]:
 async def register_webhook(access_token: str, webhook_url: str, secret_token: str) -> None:
     """Call setWebhook with the secret Telegram must send back in X-Telegram-Bot-Api-Secret-Token."""
     body = {"url": webhook_url, "secret_token": secret_token, "allowed_updates": ALLOWED_UPDATES}
-    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
-        async with session.post(f"{TELEGRAM_API}/bot{access_token}/setWebhook", json=body) as reply:
-            result = await reply.json(content_type=None)
+    async with (
+        aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session,
+        session.post(f"{TELEGRAM_API}/bot{access_token}/setWebhook", json=body) as reply,
+    ):
+        result = await reply.json(content_type=None)
     if not result.get("ok"):
         raise RegistrationError(f"Telegram refused the webhook: {result.get('description', reply.status)}")
 
@@ -50,21 +52,19 @@ async def register_webhook(access_token: str, webhook_url: str, secret_token: st
 def main(argv: Optional[List[str]] = None, env: Optional[Mapping[str, str]] = None) -> int:
     """Register the webhook; print what happened (never the token or the secret)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--credentials", type=Path, default=DEFAULT_TEMPLATE,
-                        help="credentials template with ${ENV_VAR} placeholders")
+    parser.add_argument(
+        "--credentials", type=Path, default=DEFAULT_TEMPLATE, help="credentials template with ${ENV_VAR} placeholders"
+    )
     args = parser.parse_args(argv)
     try:
         settings = telegram_settings(args.credentials, os.environ if env is None else env)
-        asyncio.run(register_webhook(
-            settings["access_token"], settings["webhook_url"], settings["secret_token"]
-        ))
+        asyncio.run(register_webhook(settings["access_token"], settings["webhook_url"], settings["secret_token"]))
     except RegistrationError as error:
         print(f"Webhook not registered: {error}", file=sys.stderr)
         return 1
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
         # the class name only: aiohttp's messages can contain the URL, and the URL holds the token
-        print(f"Webhook not registered: no valid answer from Telegram ({type(error).__name__}).",
-              file=sys.stderr)
+        print(f"Webhook not registered: no valid answer from Telegram ({type(error).__name__}).", file=sys.stderr)
         return 1
     print(f"Telegram will deliver updates to {settings['webhook_url']}")
     return 0

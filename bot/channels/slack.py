@@ -42,9 +42,7 @@ class SlackInput(rasa_slack.SlackInput):
         super().__init__(*args, **kwargs)
         self.seen_events: BoundedMemory[Text, bool] = BoundedMemory(REMEMBERED_EVENTS)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         refuse_unsigned(webhook, self.name(), self.is_request_from_slack_authentic)
 

@@ -45,9 +45,7 @@ REFUSALS = {
 class SocketIOOutput(rasa_socketio.SocketIOOutput):
     """Stock output channel with a working ``send_custom_json``."""
 
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Sends a custom payload as ``{"custom": payload}`` (e.g. result cards for the widget)."""
         await self._send_message(recipient_id, {"custom": json_message})
 
@@ -82,9 +80,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             return super().get_output_channel()
         return SocketIOOutput(self.sio, self.bot_message_evt)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Builds the stock blueprint, then replaces the session and message handlers."""
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
@@ -146,9 +142,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         logger.warning("Ignored a message from socket %s for a session it has not joined.", sid)
         return None
 
-    async def _refuse(
-        self, sio: AsyncServer, sid: Text, reason: Text, metadata: Dict[Text, Any]
-    ) -> None:
+    async def _refuse(self, sio: AsyncServer, sid: Text, reason: Text, metadata: Dict[Text, Any]) -> None:
         """Answers the one socket (not the whole session) with a polite refusal."""
         await sio.emit(
             self.bot_message_evt,

@@ -104,9 +104,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
         """Telegram sends the secret given to setWebhook in a header on every update."""
         return secrets_match(request.headers.get(SECRET_HEADER), self.secret_token)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
 
@@ -123,18 +121,22 @@ class TelegramInput(rasa_telegram.TelegramInput):
             if found is None:
                 return response.text("success")
             text, chat_id = found
-            await self._handle(on_new_message, UserMessage(
-                text, out_channel, chat_id, input_channel=self.name(),
-                metadata=app_language(update) or self.get_metadata(request),
-            ))
+            await self._handle(
+                on_new_message,
+                UserMessage(
+                    text,
+                    out_channel,
+                    chat_id,
+                    input_channel=self.name(),
+                    metadata=app_language(update) or self.get_metadata(request),
+                ),
+            )
             return response.text("success")
 
         refuse_unsigned(webhook, self.name(), self.has_secret_token)
         return webhook
 
-    async def _handle(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage
-    ) -> None:
+    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
         """Hand the message on; an error is logged and Telegram still gets 200 (it would retry)."""
         try:
             await on_new_message(message)

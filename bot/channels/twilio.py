@@ -102,9 +102,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
     ) -> None:
         """`webhook_url` is the public URL Twilio calls; without it the URL the server sees is used."""
         if not auth_token:
-            raise InvalidConfigException(
-                "The twilio channel needs `auth_token` to verify X-Twilio-Signature."
-            )
+            raise InvalidConfigException("The twilio channel needs `auth_token` to verify X-Twilio-Signature.")
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)
         self.webhook_url = webhook_url
         self.validator = RequestValidator(auth_token)
@@ -121,9 +119,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
             return False
         return self.validator.validate(self.signed_url(request), request.form, signature)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def with_numbered_choice(message: UserMessage) -> None:
             """Swap an answer like "2" for the payload of the second button last offered."""
             payload = chosen_payload(message.text, self.last_buttons.pop(message.sender_id))
@@ -136,6 +132,4 @@ class TwilioInput(rasa_twilio.TwilioInput):
         return webhook
 
     def get_output_channel(self) -> TwilioOutput:
-        return TwilioOutput(
-            self.account_sid, self.auth_token, self.twilio_number, self.last_buttons
-        )
+        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.last_buttons)

@@ -26,14 +26,10 @@ def is_webhook_post(request: Request) -> bool:
 
 def secrets_match(received: Optional[str], expected: str) -> bool:
     """Constant-time comparison that also copes with a missing or non-ASCII header."""
-    return bool(received) and hmac.compare_digest(
-        received.encode("utf-8"), expected.encode("utf-8")
-    )
+    return bool(received) and hmac.compare_digest(received.encode("utf-8"), expected.encode("utf-8"))
 
 
-def refuse_unsigned(
-    blueprint: Blueprint, channel: str, is_authentic: Callable[[Request], bool]
-) -> None:
+def refuse_unsigned(blueprint: Blueprint, channel: str, is_authentic: Callable[[Request], bool]) -> None:
     """Answer 403 to webhook posts that fail `is_authentic`, before any handler of `blueprint` runs."""
 
     @blueprint.middleware("request")
@@ -56,7 +52,7 @@ class BoundedMemory(Generic[K, V]):
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
-        self._items: "OrderedDict[K, V]" = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
 
     def put(self, key: K, value: V) -> None:
         """Remember `value` under `key`, forgetting the oldest entry when full."""

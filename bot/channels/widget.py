@@ -70,9 +70,7 @@ class WidgetInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         files = widget_files()
         widget = RootBlueprint("horizon_widget", url_prefix=WIDGET_PREFIX)
 

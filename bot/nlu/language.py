@@ -6,6 +6,7 @@ into a `language` entity for the `language` slot, reads an explicitly requested 
 `change_language`, and routes French messages to `change_language` so that a French speaker is pointed to
 CNCD-11.11.11 whatever they asked.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,7 +22,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language_detection import detect_language
+from horizon.language.detection import detect_language
 
 DETECTED_LANGUAGE = "detected_language"
 LANGUAGE_ENTITY = "language"
@@ -38,7 +39,7 @@ _LANGUAGE_NAME = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _spacy_tokenizer(language: str) -> spacy.language.Language:
     return spacy.blank(language)
 

@@ -4,7 +4,7 @@ Why a component and not trained examples: DIET only learns the names it saw, and
 municipalities, 1,149 postcodes, exonyms and the names merged away in 2025. This component needs no
 training data: it builds a spaCy `PhraseMatcher` (attr LOWER, on accent-folded words, so "Liège",
 "LIEGE" and "liege" match alike) once from every key of the reference tables
-(`actions.common.places.PlaceResolver.phrases()`), and lets the resolver decide what each match means
+(`horizon.places.PlaceResolver.phrases()`), and lets the resolver decide what each match means
 and whether it counts (an everyday word such as "as" or "landen" needs a place cue; a year is not a
 postcode). The matcher is built in `create`, so once per loaded model.
 
@@ -30,19 +30,17 @@ question about a place it never saw ("is er een groep in Wilrijk?") could fall b
 threshold or land on another intent. The tokens keep their text and offsets; only the lemma, which the
 featurizers read, changes.
 """
+
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, List, Sequence, Text, Tuple
 
-import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_CONFIDENCE,
@@ -56,48 +54,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
 
-from actions.common.places import MAX_TEXT, Mention, PlaceResolver, default_resolver, tokenize
-
-
-@functools.lru_cache(maxsize=None)
-def _blank_dutch() -> spacy.language.Language:
-    return spacy.blank("nl")
-
-
-PLACE_TOKEN = "__plaats__"
-
-
-class PlaceFinder:
-    """The phrase matcher over every place key, and the resolver that decides what each match means."""
-
-    def __init__(self, reference_dir: Optional[str] = None) -> None:
-        self.resolver = PlaceResolver(Path(reference_dir)) if reference_dir else default_resolver()
-        self._vocab = _blank_dutch().vocab
-        self._matcher = PhraseMatcher(self._vocab, attr="LOWER")
-        self._matcher.add(
-            "PLACE", [Doc(self._vocab, words=phrase.split()) for phrase in self.resolver.phrases()]
-        )
-
-    @functools.lru_cache(maxsize=256)  # noqa: B019 (finders live as long as the process)
-    def mentions(self, text: str) -> Tuple[Mention, ...]:
-        """The places in ``text``: phrase-matcher spans, interpreted by the resolver. Remembered, because
-        the masker and the extractor both ask about each message."""
-        text = text[:MAX_TEXT]
-        tokens = tokenize(text)
-        if not tokens:
-            return ()
-        doc = Doc(self._vocab, words=[token.text for token in tokens])
-        spans = [(start, end) for _, start, end in self._matcher(doc)]
-        return tuple(self.resolver.mentions(text, tokens, spans))
-
-
-@functools.lru_cache(maxsize=4)
-def place_finder(reference_dir: Optional[str] = None) -> PlaceFinder:
-    """One finder per reference folder and process: the masker and the extractor share it."""
-    return PlaceFinder(reference_dir)
+from horizon.places import Mention
+from horizon.places.finder import PLACE_TOKEN, place_finder
 
 
 class PlaceComponent(GraphComponent):

@@ -4,6 +4,7 @@ The Rasa server runs with the REST channel, the fixed socket.io channel and the 
 free ports, with an in-memory tracker store. Without a trained model (``models/horizon.tar.gz``) or without
 ``/usr/bin/chromium`` the browser tests are skipped on a developer's machine and fail under CI.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,11 +62,24 @@ class Servers:
         endpoints = self.folder / "endpoints.yml"
         action_url = f"http://127.0.0.1:{self.actions_port}/webhook"
         endpoints.write_text(yaml.safe_dump({"action_endpoint": {"url": action_url}}))
-        actions = self.spawn("actions", ["-m", "rasa_sdk", "--actions", "actions",
-                                         "--port", str(self.actions_port)])
-        rasa = self.spawn("rasa", ["-m", "rasa", "run", "--enable-api", "--model", str(self.model),
-                                   "--port", str(self.port), "--credentials", str(credentials),
-                                   "--endpoints", str(endpoints)])
+        actions = self.spawn("actions", ["-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)])
+        rasa = self.spawn(
+            "rasa",
+            [
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--model",
+                str(self.model),
+                "--port",
+                str(self.port),
+                "--credentials",
+                str(credentials),
+                "--endpoints",
+                str(endpoints),
+            ],
+        )
         try:
             wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions, READY_TIMEOUT_S)
             wait_until_up(f"{self.url}/", rasa, READY_TIMEOUT_S)
@@ -74,11 +88,18 @@ class Servers:
             raise RuntimeError(f"{error}\n{self.logs()}") from error
 
     def spawn(self, name: str, arguments: List[str]) -> subprocess.Popen:
-        env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-                   SQLALCHEMY_SILENCE_UBER_WARNING="1")
-        log = open(self.folder / f"{name}.log", "wb")
-        process = subprocess.Popen([sys.executable, *arguments], cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        env = dict(
+            os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1"
+        )
+        with open(self.folder / f"{name}.log", "wb") as log:  # the child keeps its own copy of the handle
+            process = subprocess.Popen(
+                [sys.executable, *arguments],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
@@ -101,8 +122,9 @@ class Servers:
             return json.load(answer)
 
     def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
-                         for log in sorted(self.folder.glob("*.log")))
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in sorted(self.folder.glob("*.log"))
+        )
 
     def stop(self) -> None:
         for process in self.processes:

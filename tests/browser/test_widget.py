@@ -1,4 +1,5 @@
 """The website widget in Debian's Chromium against the real Rasa server, action server and trained model."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,9 +54,7 @@ def test_bubble_opens_with_a_greeting_and_topic_buttons(page: Page, servers: Ser
         ("/widget/en.html", "What is the vision of 11.11.11?", "en"),
     ],
 )
-def test_answers_in_the_page_language(
-    page: Page, servers: Servers, path: str, question: str, language: str
-) -> None:
+def test_answers_in_the_page_language(page: Page, servers: Servers, path: str, question: str, language: str) -> None:
     widget = widget_on(page, servers, path)
     greeting = widget.open()
 

@@ -1,4 +1,5 @@
 """Drives the <horizon-chat> widget on a page the way a person does: click, type, read."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,58 @@ from playwright.sync_api import Locator, Page
 SETTLE_S = 0.7  # Rasa sends an answer as several messages: wait until none arrived for this long
 ANSWER_TIMEOUT_MS = 20_000
 
-DUTCH_WORDS = {"de", "het", "een", "en", "van", "voor", "niet", "met", "op", "dat", "zijn", "onze", "naar",
-               "ook", "wij", "jij", "je", "wat", "wil", "meer", "iets", "hoe", "bij", "door", "als"}
-ENGLISH_WORDS = {"the", "a", "and", "of", "for", "not", "with", "on", "that", "are", "our", "to", "you",
-                 "what", "would", "like", "more", "how", "by", "through", "as", "about", "it"}
+DUTCH_WORDS = {
+    "de",
+    "het",
+    "een",
+    "en",
+    "van",
+    "voor",
+    "niet",
+    "met",
+    "op",
+    "dat",
+    "zijn",
+    "onze",
+    "naar",
+    "ook",
+    "wij",
+    "jij",
+    "je",
+    "wat",
+    "wil",
+    "meer",
+    "iets",
+    "hoe",
+    "bij",
+    "door",
+    "als",
+}
+ENGLISH_WORDS = {
+    "the",
+    "a",
+    "and",
+    "of",
+    "for",
+    "not",
+    "with",
+    "on",
+    "that",
+    "are",
+    "our",
+    "to",
+    "you",
+    "what",
+    "would",
+    "like",
+    "more",
+    "how",
+    "by",
+    "through",
+    "as",
+    "about",
+    "it",
+}
 
 
 def language_of(text: str) -> Optional[str]:
@@ -39,7 +88,7 @@ class Widget:
         self.user_messages = page.locator("horizon-chat .msg.user")
         self.choices = page.locator("horizon-chat .choices button")
 
-    def goto(self, url: str) -> "Widget":
+    def goto(self, url: str) -> Widget:
         self.page.goto(url)
         self.page.wait_for_function("customElements.get('horizon-chat') !== undefined")
         return self
@@ -60,7 +109,8 @@ class Widget:
         """Waits for new bot messages until they stop coming; returns their texts."""
         self.page.wait_for_function(
             "n => document.querySelector('horizon-chat').shadowRoot.querySelectorAll('.msg.bot').length > n",
-            arg=before, timeout=ANSWER_TIMEOUT_MS,
+            arg=before,
+            timeout=ANSWER_TIMEOUT_MS,
         )
         count = -1
         while count != self.bot_messages.count():

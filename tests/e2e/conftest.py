@@ -1,4 +1,5 @@
 """Starts the real servers the way `make run` does (bot.launcher) on free ports, once per session."""
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,9 @@ def start_bot() -> RunningBot:
     env = dict(os.environ, RASA_AUTH_TOKEN=token, RASA_TELEMETRY_ENABLED="false")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.launcher", "--no-train", "--port", str(port), "--actions-port", str(actions_port)],
-        cwd=ROOT, env=env, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=300)

@@ -1,4 +1,5 @@
 """The launcher behind `make run`: Ctrl-C stops both servers and frees their ports."""
+
 from __future__ import annotations
 
 import signal

@@ -1,13 +1,14 @@
 """A volunteer signs up, asks a question half-way, corrects a field and is forgotten: through the real Rasa
 server, the real action server and the real database (``DATABASE_URL``, default var/horizon.db)."""
+
 from __future__ import annotations
 
 import uuid
 from typing import Any, Callable, List
 
-from actions.common import signups
-from actions.common.db import make_engine
-from test_rest_conversation import Conversation
+from horizon.db import make_engine
+from horizon.volunteers import signups
+from tests.support.rest import Conversation
 
 Say = Callable[[str], List[Any]]
 
@@ -20,8 +21,9 @@ def stored(email: str) -> int:
     """How many sign-ups the shared database holds for ``email`` (read as the action server writes it)."""
     engine = make_engine()
     try:
-        return sum(1 for row in signups.signup_rows(list(range(1, 100000)), engine=engine)
-                   if row.email_key == email.lower())
+        return sum(
+            1 for row in signups.signup_rows(list(range(1, 100000)), engine=engine) if row.email_key == email.lower()
+        )
     finally:
         engine.dispose()
 

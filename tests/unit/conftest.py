@@ -1,18 +1,24 @@
 """Real rasa-sdk Trackers and the project's real domain for action tests."""
-from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from bot.paths import DOMAIN, MODEL
+from horizon import db
+from horizon.initiatives import importer
+from tests.postgres import PG_URL, require_postgres
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +64,31 @@ def trained_agent():
             pytest.fail(f"{MODEL} is missing: `make test` trains before the unit tests")
         pytest.skip("no trained model (run `make train`)")
     return asyncio.run(load_agent(model_path=str(MODEL)))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database with the schema, installed as the process-wide engine."""
+    if request.param == "sqlite":
+        eng = db.make_engine(f"sqlite:///{tmp_path / 'horizon.db'}")
+        cleanup = None
+    else:
+        require_postgres()
+        schema = f"horizon_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_URL, future=True)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        eng = db.make_engine(PG_URL, schema=schema)
+        cleanup = (admin, schema)
+    importer.create_schema(eng)
+    db.set_engine(eng)
+    try:
+        yield eng
+    finally:
+        db.set_engine(None)
+        eng.dispose()
+        if cleanup:
+            admin, schema = cleanup
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()

@@ -1,12 +1,11 @@
 """The domain's contract: the intents later features rely on, and every response in both languages."""
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import re
-from pathlib import Path
 
-import pytest
 from rasa.shared.core.domain import Domain
 from rasa_sdk.forms import ValidationAction
 

@@ -6,6 +6,7 @@ is unreachable and ``CI`` is unset). Messages get their ``location`` entities fr
 ``PlaceEntityExtractor``, as the NLU gives them. Expected results are computed with the repository's own
 queries over the seeded data, never written down by hand.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,21 +23,25 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions import initiatives
-from actions.common import db, importer
-from actions.common import initiatives_repo as repo
-from actions.common.models import Initiative, country_name, label, THEMES
-from actions.common.places import default_resolver, distance_km
 from actions.initiatives import ActionFindInitiatives, meant_local_search
 from actions.source_search import ActionSearchSource
 from bot.nlu.places import PlaceEntityExtractor
+from horizon import db
+from horizon.geo import haversine_km
+from horizon.initiatives import importer
+from horizon.initiatives import repository as repo
+from horizon.initiatives.models import Initiative
+from horizon.initiatives.vocabulary import THEMES, country_name, label
+from horizon.places import default_resolver
+from tests.support.initiatives import all_pages
 from tests.unit.conftest import make_tracker
-from tests.unit.test_initiatives_db import all_pages, engine  # noqa: F401 (engine: SQLite + PostgreSQL fixture)
 
 GENT, KORTRIJK, ETTERBEEK, BKZ = "44021", "34022", "21005", "46030"
 LANGUAGE_CONDITION = [{"type": "slot", "name": "language", "value": "en"}]
 
 
 # --- fixtures and helpers ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def extractor() -> PlaceEntityExtractor:
@@ -94,14 +99,23 @@ class Chat:
 
     def tracker(self, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None) -> Tracker:
         if entities is None:
-            entities = [{"entity": "location", "value": m.value, "start": m.start, "end": m.end,
-                         "extractor": "PlaceEntityExtractor"} for m in self.extractor.mentions(text)]
+            entities = [
+                {
+                    "entity": "location",
+                    "value": m.value,
+                    "start": m.start,
+                    "end": m.end,
+                    "extractor": "PlaceEntityExtractor",
+                }
+                for m in self.extractor.mentions(text)
+            ]
         tracker = make_tracker(text, intent, entities, dict(self.slots))
         tracker.events.append({"event": "user", "text": text, "input_channel": self.channel})
         return tracker
 
-    async def say(self, text: str, intent: str = "find_initiatives",
-                  entities: Optional[List[Dict[str, Any]]] = None) -> Turn:
+    async def say(
+        self, text: str, intent: str = "find_initiatives", entities: Optional[List[Dict[str, Any]]] = None
+    ) -> Turn:
         dispatcher = CollectingDispatcher()
         events = await ActionFindInitiatives().run(dispatcher, self.tracker(text, intent, entities), {})
         turn = Turn(dispatcher.messages, events)
@@ -126,12 +140,14 @@ def shown_names(turn: Turn) -> List[str]:
 
 def raw_contacts() -> Dict[str, tuple]:
     with db.session_scope() as session:
-        rows = session.execute(select(Initiative.name, Initiative.email, Initiative.website,
-                                      Initiative.may_show_contact)).all()
+        rows = session.execute(
+            select(Initiative.name, Initiative.email, Initiative.website, Initiative.may_show_contact)
+        ).all()
     return {row.name: (row.email, row.website, row.may_show_contact) for row in rows}
 
 
 # --- places ---------------------------------------------------------------------------------------------------
+
 
 async def test_by_municipality(seeded: Engine, chat: Chat) -> None:
     turn = await chat.say("welke initiatieven zijn er in Gent?")
@@ -148,7 +164,7 @@ async def test_by_postcode_searches_the_postcodes_served(seeded: Engine, chat: C
     expected = all_pages(postcode="9000")
     assert expected
     assert shown_names(turn) == [v.name for v in expected[:5]]
-    assert turn.message("utter_initiatives_found")["search"].startswith("9000 Gent")
+    assert turn.message("utter_initiatives_found")["search"].startswith("Gent (9000)")
     assert turn.slot("location") == "postcode:9000"
 
 
@@ -180,12 +196,14 @@ async def test_a_region_asks_for_the_province(seeded: Engine, chat: Chat) -> Non
     turn = await chat.say("initiatieven in Vlaanderen")
     asked = turn.message("utter_choose_initiative_province")
     assert {b["payload"] for b in asked["buttons"]} == {
-        f'/find_initiatives{{"location": "province:{code}"}}' for code in ("VAN", "VBR", "VWV", "VOV", "VLI")}
+        f'/find_initiatives{{"location": "province:{code}"}}' for code in ("VAN", "VBR", "VWV", "VOV", "VLI")
+    }
     chosen = await chat.click(asked["buttons"][0]["payload"])
     assert chosen.message("utter_initiatives_found")["total"] == repo.find(province="VAN").total
 
 
 # --- filters --------------------------------------------------------------------------------------------------
+
 
 async def test_by_theme_without_a_place_searches_everywhere(seeded: Engine, chat: Chat) -> None:
     turn = await chat.say("zijn er initiatieven rond klimaat?")
@@ -229,18 +247,23 @@ async def test_theme_country_and_province_combined(seeded: Engine, chat: Chat) -
 
 # --- nearest, paging ------------------------------------------------------------------------------------------
 
+
 async def test_nothing_in_the_municipality_offers_the_nearest_with_distances(seeded: Engine, chat: Chat) -> None:
     places = default_resolver()
     with_records = {v.refnis for v in all_pages()}
-    empty = next(m for m in sorted(places.municipalities.values(), key=lambda m: m.refnis)
-                 if m.region == "VLG" and m.refnis not in with_records)
+    empty = next(
+        m
+        for m in sorted(places.municipalities.values(), key=lambda m: m.refnis)
+        if m.region == "VLG" and m.refnis not in with_records
+    )
     turn = await chat.say(f"is er een groep in {empty.name_nl}?")
     near = turn.message("utter_initiatives_nearest")
     assert near["place"] == empty.name_nl
     expected = repo.nearest(empty.latitude, empty.longitude, exclude_municipality=empty.refnis)
     assert shown_names(turn) == [v.name for v in expected.items]
-    for card, view in zip(turn.cards, expected.items):
-        km = distance_km(empty, places.municipality(view.refnis))
+    for card, view in zip(turn.cards, expected.items, strict=True):
+        there = places.municipality(view.refnis)
+        km = haversine_km(empty.latitude, empty.longitude, there.latitude, there.longitude)
         shown = float(card["subtitle"].rsplit(" · ", 1)[1].split()[0].replace(",", "."))
         assert shown == pytest.approx(km, abs=0.6)
     assert [v.distance_km for v in expected.items] == sorted(v.distance_km for v in expected.items)
@@ -250,8 +273,9 @@ def button_payloads(domain: Dict[str, Any], response: str) -> List[str]:
     return [b["payload"] for v in domain["responses"][response] for b in v.get("buttons", [])]
 
 
-async def test_show_more_pages_through_all_results_then_says_so(seeded: Engine, chat: Chat,
-                                                               domain: Dict[str, Any]) -> None:
+async def test_show_more_pages_through_all_results_then_says_so(
+    seeded: Engine, chat: Chat, domain: Dict[str, Any]
+) -> None:
     assert "/tell_more" in button_payloads(domain, "utter_initiatives_found")
     assert "/tell_more" not in button_payloads(domain, "utter_initiatives_found_all")
     expected = [v.name for v in all_pages(province="VAN")]
@@ -277,6 +301,7 @@ async def test_at_most_five_results_per_answer(seeded: Engine, chat: Chat) -> No
 
 
 # --- asking, suggesting, remembering ---------------------------------------------------------------------------
+
 
 async def test_ambiguous_postcode_asks_which_municipality(seeded: Engine, chat: Chat) -> None:
     turn = await chat.say("is er een 11-groep in 1040?")
@@ -340,9 +365,11 @@ async def test_no_after_results_offers_something_else(seeded: Engine, chat: Chat
 
 # --- what an answer shows -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("language, words", [("nl", "Dit zijn voorbeeldgegevens"), ("en", "These are sample records")])
-async def test_sample_data_is_announced_in_both_languages(seeded: Engine, extractor: PlaceEntityExtractor,
-                                                         domain: Dict[str, Any], language: str, words: str) -> None:
+async def test_sample_data_is_announced_in_both_languages(
+    seeded: Engine, extractor: PlaceEntityExtractor, domain: Dict[str, Any], language: str, words: str
+) -> None:
     turn = await Chat(extractor, language).say("initiatives in Gent")
     assert turn.responses[0] == "utter_initiatives_sample_data"
     variations = domain["responses"]["utter_initiatives_sample_data"]
@@ -352,8 +379,10 @@ async def test_sample_data_is_announced_in_both_languages(seeded: Engine, extrac
 
 async def test_real_records_are_not_called_sample(seeded: Engine, chat: Chat, tmp_path) -> None:
     path = tmp_path / "real.csv"
-    path.write_text("id,name,type,refnis,themes,source\n"
-                    "r-1,Wereldgroep Gent,local_group,44021,peace,11.11.11 export 2026-11\n", encoding="utf-8")
+    path.write_text(
+        "id,name,type,refnis,themes,source\nr-1,Wereldgroep Gent,local_group,44021,peace,11.11.11 export 2026-11\n",
+        encoding="utf-8",
+    )
     importer.import_file(path)
     turn = await chat.say("initiatieven rond vrede in Gent")
     assert shown_names(turn) == ["Wereldgroep Gent"]
@@ -385,18 +414,24 @@ async def test_labels_follow_the_language(seeded: Engine, extractor: PlaceEntity
     turn = await Chat(extractor, "en").say("initiatives on climate in Ghent")
     found = turn.results
     assert found["search"] == "Ghent · climate"
-    assert all(card["subtitle"].startswith(("local 11.11.11 group", "Fourth Pillar", "member organisation"))
-               for card in turn.cards)
+    assert all(
+        card["subtitle"].startswith(("local 11.11.11 group", "Fourth Pillar", "member organisation"))
+        for card in turn.cards
+    )
 
 
-@pytest.mark.parametrize("channel, cards, lines", [
-    ("socketio", True, False),  # the widget: cards instead of the list, then the summary with its buttons
-    ("rest", True, True),
-    ("twilio", False, True),
-    ("telegram", False, True),
-])
+@pytest.mark.parametrize(
+    "channel, cards, lines",
+    [
+        ("socketio", True, False),  # the widget: cards instead of the list, then the summary with its buttons
+        ("rest", True, True),
+        ("twilio", False, True),
+        ("telegram", False, True),
+    ],
+)
 async def test_cards_where_the_channel_renders_them_and_text_elsewhere(
-        seeded: Engine, extractor: PlaceEntityExtractor, channel: str, cards: bool, lines: bool) -> None:
+    seeded: Engine, extractor: PlaceEntityExtractor, channel: str, cards: bool, lines: bool
+) -> None:
     turn = await Chat(extractor, channel=channel).say("initiatieven in de provincie Antwerpen")
     assert len(turn.cards) == (5 if cards else 0)
     assert turn.results["results"].count("\n• ") == (5 if lines else 0)
@@ -406,10 +441,16 @@ async def test_cards_where_the_channel_renders_them_and_text_elsewhere(
 
 async def test_every_response_the_action_uses_exists(seeded: Engine, chat: Chat, domain: Dict[str, Any]) -> None:
     used = set()
-    for text, intent in [("initiatieven in Gent", "find_initiatives"), ("toon meer", "tell_more"),
-                         ("initiatieven in Vlaanderen", "find_initiatives"), ("groep in 1050", "find_initiatives"),
-                         ("groep in Kotrijk", "find_initiatives"), ("nee", "deny"), ("nee", "deny"),
-                         ("initiatieven in Henegouwen", "find_initiatives")]:
+    for text, intent in [
+        ("initiatieven in Gent", "find_initiatives"),
+        ("toon meer", "tell_more"),
+        ("initiatieven in Vlaanderen", "find_initiatives"),
+        ("groep in 1050", "find_initiatives"),
+        ("groep in Kotrijk", "find_initiatives"),
+        ("nee", "deny"),
+        ("nee", "deny"),
+        ("initiatieven in Henegouwen", "find_initiatives"),
+    ]:
         used |= {r for r in (await chat.say(text, intent)).responses if r}
     assert used <= set(domain["responses"])
     assert repo.find(province="WHT").total == 0  # the sample data has nothing in Hainaut:
@@ -417,6 +458,7 @@ async def test_every_response_the_action_uses_exists(seeded: Engine, chat: Chat,
 
 
 # --- the database down or slow -----------------------------------------------------------------------------------
+
 
 def closed_port() -> int:
     with socket.socket() as sock:
@@ -456,6 +498,7 @@ def database_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     def point_to(url: str) -> None:
         monkeypatch.setenv("DATABASE_URL", url)
         db.set_engine(None)
+
     yield point_to
     db.set_engine(None)
 
@@ -469,8 +512,9 @@ async def test_database_down_gives_a_polite_answer(database_at: Any, chat: Chat)
     assert turn.slot("location") == f"municipality:{GENT}"  # the place is still remembered for a retry
 
 
-async def test_slow_database_times_out_politely(database_at: Any, chat: Chat, silent_server: int,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_slow_database_times_out_politely(
+    database_at: Any, chat: Chat, silent_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(initiatives, "DB_TIMEOUT_S", 1.0)
     database_at(f"postgresql://postgres@127.0.0.1:{silent_server}/test")
     started = time.monotonic()
@@ -479,8 +523,9 @@ async def test_slow_database_times_out_politely(database_at: Any, chat: Chat, si
     assert time.monotonic() - started < 2.0
 
 
-async def test_the_event_loop_is_free_during_a_lookup(database_at: Any, chat: Chat, silent_server: int,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_event_loop_is_free_during_a_lookup(
+    database_at: Any, chat: Chat, silent_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(initiatives, "DB_TIMEOUT_S", 1.0)
     database_at(f"postgresql://postgres@127.0.0.1:{silent_server}/test")
     ticks = 0
@@ -512,15 +557,19 @@ def test_the_search_slots_are_set_by_the_action_only(domain: Dict[str, Any]) -> 
         assert all(m["type"] == "custom" and "action" not in m for m in slot["mappings"]), name
 
 
-def unsure(text: str, extractor: PlaceEntityExtractor, best_guess: str = "find_initiatives",
-           active_loop: Optional[str] = None) -> Tracker:
+def unsure(
+    text: str, extractor: PlaceEntityExtractor, best_guess: str = "find_initiatives", active_loop: Optional[str] = None
+) -> Tracker:
     """A message the classifier was unsure about (below the fallback threshold), as Rasa passes it on."""
-    entities = [{"entity": "location", "value": m.value, "start": m.start, "end": m.end}
-                for m in extractor.mentions(text)]
+    entities = [
+        {"entity": "location", "value": m.value, "start": m.start, "end": m.end} for m in extractor.mentions(text)
+    ]
     tracker = make_tracker(text, "nlu_fallback", entities, {"language": "nl"})
     tracker.latest_message["intent_ranking"] = [
-        {"name": "nlu_fallback", "confidence": 0.45}, {"name": best_guess, "confidence": 0.36},
-        {"name": "inform", "confidence": 0.16}]
+        {"name": "nlu_fallback", "confidence": 0.45},
+        {"name": best_guess, "confidence": 0.36},
+        {"name": "inform", "confidence": 0.16},
+    ]
     tracker.active_loop = {"name": active_loop} if active_loop else {}
     return tracker
 
@@ -530,7 +579,8 @@ async def test_an_unsure_local_search_that_names_a_place_is_searched(seeded: Eng
     text = "ik zoek eigenlijk een lokale groep ergens in de buurt van Wilrijk"
     dispatcher = CollectingDispatcher()
     assert await ActionSearchSource().run(dispatcher, unsure(text, extractor), {}) == [
-        FollowupAction("action_find_initiatives")]
+        FollowupAction("action_find_initiatives")
+    ]
     assert dispatcher.messages == []
 
     events = await ActionFindInitiatives().run(dispatcher, unsure(text, extractor), {})
@@ -538,13 +588,17 @@ async def test_an_unsure_local_search_that_names_a_place_is_searched(seeded: Eng
     assert dispatcher.messages[-1]["search"] == "Wilrijk (Antwerpen) · 11-groep"  # "lokale groep": the type
 
 
-@pytest.mark.parametrize("text, best_guess, loop", [
-    ("wat zegt de strategie eigenlijk over de mensen in Brussel", "ask_strategy", None),  # not a search
-    ("wat zegt de strategie eigenlijk over solidariteit", "find_initiatives", None),  # no place named
-    ("ik woon ergens in de buurt van Wilrijk denk ik", "find_initiatives", "volunteer_form"),  # the form asks
-])
-async def test_other_unsure_messages_stay_with_the_source_search(seeded: Engine, extractor, text, best_guess,
-                                                                 loop) -> None:
+@pytest.mark.parametrize(
+    "text, best_guess, loop",
+    [
+        ("wat zegt de strategie eigenlijk over de mensen in Brussel", "ask_strategy", None),  # not a search
+        ("wat zegt de strategie eigenlijk over solidariteit", "find_initiatives", None),  # no place named
+        ("ik woon ergens in de buurt van Wilrijk denk ik", "find_initiatives", "volunteer_form"),  # the form asks
+    ],
+)
+async def test_other_unsure_messages_stay_with_the_source_search(
+    seeded: Engine, extractor, text, best_guess, loop
+) -> None:
     tracker = unsure(text, extractor, best_guess, loop)
     assert not meant_local_search(tracker)
     events = await ActionSearchSource().run(CollectingDispatcher(), tracker, {})

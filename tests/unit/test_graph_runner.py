@@ -1,4 +1,5 @@
 """bot.graph_runner: the same results and errors as Rasa's DaskGraphRunner, on small graphs and the real model."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,8 +28,13 @@ class Add(GraphComponent):
         self.config = config
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "Add":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Add:
         return cls(config)
 
     def run(self, **numbers: int) -> int:
@@ -39,19 +45,22 @@ class Add(GraphComponent):
 
 
 def node(name: str, x: int, needs: Dict[str, str], **config: Any) -> SchemaNode:
-    return SchemaNode(needs=needs, uses=Add, constructor_name="create", fn="run",
-                      config={"name": name, "x": x, **config}, eager=True)
+    return SchemaNode(
+        needs=needs, uses=Add, constructor_name="create", fn="run", config={"name": name, "x": x, **config}, eager=True
+    )
 
 
 def diamond(**extra: Any) -> GraphSchema:
     """a <- input; b <- a; c <- a; d <- b, c; and e, which nothing needs."""
-    return GraphSchema({
-        "a": node("a", 1, {"i": "__input__"}),
-        "b": node("b", 10, {"i": "a"}),
-        "c": node("c", 100, {"i": "a"}, **extra),
-        "d": node("d", 1000, {"left": "b", "right": "c"}),
-        "e": node("e", 5, {"i": "__input__"}),
-    })
+    return GraphSchema(
+        {
+            "a": node("a", 1, {"i": "__input__"}),
+            "b": node("b", 10, {"i": "a"}),
+            "c": node("c", 100, {"i": "a"}, **extra),
+            "d": node("d", 1000, {"left": "b", "right": "c"}),
+            "e": node("e", 5, {"i": "__input__"}),
+        }
+    )
 
 
 def runner(cls: type, schema: GraphSchema, tmp_path: Path) -> Any:
@@ -69,8 +78,9 @@ def test_same_outputs_as_dask(tmp_path, targets: Optional[List[str]]) -> None:
     outputs = []
     for cls in RUNNERS:
         Add.calls = []
-        outputs.append((runner(cls, diamond(), tmp_path).run(inputs={"__input__": 2}, targets=targets),
-                        sorted(Add.calls)))
+        outputs.append(
+            (runner(cls, diamond(), tmp_path).run(inputs={"__input__": 2}, targets=targets), sorted(Add.calls))
+        )
     assert outputs[0] == outputs[1]
     if targets == ["d"]:
         assert outputs[1][0] == {"d": (2 + 1 + 10) + (2 + 1 + 100) + 1000}
@@ -109,8 +119,10 @@ def test_a_cycle_is_reported(tmp_path) -> None:
 
 # --- the trained model ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["wat is jullie visie?", "how can I volunteer?", "is er een groep in 9090?",
-                                  "tot ziens", "qsdf"])
+
+@pytest.mark.parametrize(
+    "text", ["wat is jullie visie?", "how can I volunteer?", "is er een groep in 9090?", "tot ziens", "qsdf"]
+)
 async def test_the_model_parses_and_predicts_alike(trained_agent, text: str) -> None:
     processor = trained_agent.processor
     results = []

@@ -4,102 +4,40 @@ Every database test runs twice: against a SQLite file in a temporary folder and 
 (127.0.0.1:5432, database ``test``) in a schema of its own that is dropped afterwards. PostgreSQL is skipped
 only when it is unreachable and ``CI`` is not set; in CI an unreachable PostgreSQL fails the run.
 """
+
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import random
 import socket
 import time
-import uuid
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, List
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from actions.common import db, importer
-from actions.common import initiatives_repo as repo
-from actions.common.models import (
-    INITIATIVE_TYPES,
-    THEMES,
-    InitiativeTheme,
-    country_name,
-    province_of,
-)
-from tests.postgres import PG_URL, require_postgres
+from horizon import cli, db
+from horizon.geo import haversine_km
+from horizon.initiatives import importer
+from horizon.initiatives import repository as repo
+from horizon.initiatives.models import InitiativeTheme
+from horizon.initiatives.vocabulary import INITIATIVE_TYPES, THEMES, country_name, province_of
+from horizon.paths import REFERENCE_DIR
+from horizon.reference import read_rows
+from tests.support.initiatives import CITIES, all_pages, row, write_csv
 
-CITIES = {"gent": "44021", "antwerpen": "11002", "leuven": "24062", "brussel": "21004",
-          "hasselt": "71072", "brugge": "31005", "kortrijk": "34022", "bkz": "46030"}
 COUNTRIES = ["CD", "RW", "BI", "PE", "EC", "BO", "PH", "ID", "SN"]
 
 
 # --- fixtures ------------------------------------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database with the schema, installed as the process-wide engine."""
-    if request.param == "sqlite":
-        eng = db.make_engine(f"sqlite:///{tmp_path / 'horizon.db'}")
-        cleanup = None
-    else:
-        require_postgres()
-        schema = f"horizon_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(PG_URL, future=True)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        eng = db.make_engine(PG_URL, schema=schema)
-        cleanup = (admin, schema)
-    importer.create_schema(eng)
-    db.set_engine(eng)
-    try:
-        yield eng
-    finally:
-        db.set_engine(None)
-        eng.dispose()
-        if cleanup:
-            admin, schema = cleanup
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-
 
 @pytest.fixture(scope="session")
 def coords() -> Dict[str, repo.Coordinate]:
     return repo.municipality_coords()
-
-
-def row(ident: str, **values: str) -> Dict[str, str]:
-    """A valid CSV row; keyword arguments override single cells."""
-    base = {
-        "id": ident, "name": f"Groep {ident}", "type": "local_group", "refnis": CITIES["gent"],
-        "postcodes": "9000", "themes": "education", "countries": "CD", "description": "Een test.",
-        "email": f"{ident}@example.org", "website": f"https://example.org/{ident}",
-        "may_show_contact": "ja", "active": "ja", "source": "test", "last_verified": "2026-01-15",
-    }
-    base.update(values)
-    return base
-
-
-def write_csv(path: Path, rows: List[Dict[str, str]], delimiter: str = ",") -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(importer.COLUMNS), delimiter=delimiter)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def all_pages(**filters: str) -> List[repo.InitiativeView]:
-    """Every match of find(), read page by page (also exercises paging)."""
-    found: List[repo.InitiativeView] = []
-    while True:
-        page = repo.find(**filters, limit=7, offset=len(found))
-        found.extend(page.items)
-        if not page.has_more:
-            assert len(found) == page.total
-            return found
 
 
 def random_rows(count: int, seed: int = 7) -> List[Dict[str, str]]:
@@ -108,13 +46,19 @@ def random_rows(count: int, seed: int = 7) -> List[Dict[str, str]]:
     rows = []
     for n in range(count):
         city = rng.choice(sorted(v for k, v in CITIES.items() if k != "bkz"))  # bkz stays empty
-        rows.append(row(
-            f"r{n:03d}", name=f"Initiatief {rng.randrange(1000):03d}", type=rng.choice(sorted(INITIATIVE_TYPES)),
-            refnis=city, postcodes=";".join(rng.sample(["9000", "2000", "3000", "1000", "8000"], 2)),
-            themes=";".join(rng.sample(sorted(THEMES), rng.randint(1, 3))),
-            countries=" ".join(rng.sample(COUNTRIES, rng.randint(0, 2))),
-            active=rng.choice(["ja", "ja", "ja", "nee"]), may_show_contact=rng.choice(["ja", "nee"]),
-        ))
+        rows.append(
+            row(
+                f"r{n:03d}",
+                name=f"Initiatief {rng.randrange(1000):03d}",
+                type=rng.choice(sorted(INITIATIVE_TYPES)),
+                refnis=city,
+                postcodes=";".join(rng.sample(["9000", "2000", "3000", "1000", "8000"], 2)),
+                themes=";".join(rng.sample(sorted(THEMES), rng.randint(1, 3))),
+                countries=" ".join(rng.sample(COUNTRIES, rng.randint(0, 2))),
+                active=rng.choice(["ja", "ja", "ja", "nee"]),
+                may_show_contact=rng.choice(["ja", "nee"]),
+            )
+        )
     return rows
 
 
@@ -125,9 +69,20 @@ def count_rows(model: type) -> int:
 
 # --- import --------------------------------------------------------------------------------------------------
 
+
 def test_import_good_file_stores_normalised_records(engine: Engine, tmp_path: Path) -> None:
-    rows = [row("a1"), row("a2", type="4de Pijlerinitiatief", refnis=CITIES["leuven"], themes="Onderwijs; klimaat",
-                         countries="rw, cd", postcodes="3000 3010", last_verified="05/11/2025")]
+    rows = [
+        row("a1"),
+        row(
+            "a2",
+            type="4de Pijlerinitiatief",
+            refnis=CITIES["leuven"],
+            themes="Onderwijs; klimaat",
+            countries="rw, cd",
+            postcodes="3000 3010",
+            last_verified="05/11/2025",
+        ),
+    ]
     report = importer.import_file(write_csv(tmp_path / "in.csv", rows, delimiter=";"))
     assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
     a2 = repo.find(municipality=CITIES["leuven"]).items[0]
@@ -139,22 +94,31 @@ def test_import_good_file_stores_normalised_records(engine: Engine, tmp_path: Pa
 def test_bad_rows_are_all_reported_with_line_numbers(engine: Engine, tmp_path: Path) -> None:
     rows = [
         row("ok1"),
-        row("b1", type="club"),                                   # line 3
+        row("b1", type="club"),  # line 3
         row("b2", themes="education;cooking", countries="CD;XX"),  # line 4: two errors
         row("b3", refnis="99999", email="jan.peeters@@example"),  # line 5: two errors
         row("b4", last_verified="2026-02-30", active="misschien"),  # line 6
-        row("b5", name="", website="example.org"),                # line 7
-        row("ok1"),                                               # line 8: duplicate id
-        row("b6", last_verified="2099-01-01", postcodes="900"),   # line 9
+        row("b5", name="", website="example.org"),  # line 7
+        row("ok1"),  # line 8: duplicate id
+        row("b6", last_verified="2099-01-01", postcodes="900"),  # line 9
     ]
     path = write_csv(tmp_path / "bad.csv", rows)
     with pytest.raises(importer.ImportRejected) as caught:
         importer.import_file(path)
     found = {(e.line, e.column) for e in caught.value.errors}
     assert found == {
-        (3, "type"), (4, "themes"), (4, "countries"), (5, "refnis"), (5, "email"),
-        (6, "last_verified"), (6, "active"), (7, "name"), (7, "website"), (8, "id"),
-        (9, "last_verified"), (9, "postcodes"),
+        (3, "type"),
+        (4, "themes"),
+        (4, "countries"),
+        (5, "refnis"),
+        (5, "email"),
+        (6, "last_verified"),
+        (6, "active"),
+        (7, "name"),
+        (7, "website"),
+        (8, "id"),
+        (9, "last_verified"),
+        (9, "postcodes"),
     }
     assert "jan.peeters" not in " ".join(str(e) for e in caught.value.errors)  # no personal data echoed
     assert importer.count_initiatives() == 0
@@ -256,14 +220,16 @@ def test_find_matches_a_plain_python_filter(engine: Engine, tmp_path: Path, filt
     records, _ = importer.read_records(tmp_path / "in.csv")
 
     def matches(r: importer.Record) -> bool:
-        return r.active and all((
-            filters.get("municipality") in (None, r.refnis),
-            filters.get("postcode") in (None, *r.postcodes),
-            filters.get("province") in (None, province_of(r.refnis)),
-            filters.get("theme") in (None, *r.themes),
-            filters.get("country", "").upper() in ("", *r.countries),
-            filters.get("type") in (None, r.type),
-        ))
+        return r.active and all(
+            (
+                filters.get("municipality") in (None, r.refnis),
+                filters.get("postcode") in (None, *r.postcodes),
+                filters.get("province") in (None, province_of(r.refnis)),
+                filters.get("theme") in (None, *r.themes),
+                filters.get("country", "").upper() in ("", *r.countries),
+                filters.get("type") in (None, r.type),
+            )
+        )
 
     expected = {r.id for r in records if matches(r)}
     found = all_pages(**filters)
@@ -286,12 +252,13 @@ def test_find_pages_and_rejects_unknown_codes(engine: Engine, tmp_path: Path) ->
 
 
 def test_contact_is_hidden_unless_the_record_allows_it(engine: Engine, tmp_path: Path) -> None:
-    importer.import_file(write_csv(tmp_path / "in.csv", [row("open", may_show_contact="ja"),
-                                                           row("closed", may_show_contact="nee")]))
+    importer.import_file(
+        write_csv(tmp_path / "in.csv", [row("open", may_show_contact="ja"), row("closed", may_show_contact="nee")])
+    )
     shown = {i.id: i for i in repo.find().items}
     assert shown["open"].email == "open@example.org" and shown["open"].website == "https://example.org/open"
     assert shown["closed"].email is None and shown["closed"].website is None
-    exported = (tmp_path / "out.csv")
+    exported = tmp_path / "out.csv"
     importer.export_file(exported)
     assert "closed@example.org" in exported.read_text(encoding="utf-8")  # the export keeps the real data
 
@@ -313,7 +280,7 @@ def test_nearest_orders_by_distance_with_km(engine: Engine, tmp_path: Path, coor
     kms = [i.distance_km for i in result.items]
     assert kms == sorted(kms)
     for item in result.items:
-        assert item.distance_km == pytest.approx(repo.distance_km(origin, coords[item.refnis]), abs=0.06)
+        assert item.distance_km == pytest.approx(float(haversine_km(*origin, *coords[item.refnis])), abs=0.06)
     # Antwerp is the closest city of the set to Beveren-Kruibeke-Zwijndrecht, Ghent about 40-50 km away.
     assert result.items[0].refnis == CITIES["antwerpen"] and result.items[0].distance_km < 20
     gent = next(i for i in result.items if i.refnis == CITIES["gent"])
@@ -340,11 +307,13 @@ def test_nearest_filters_excludes_pages_and_limits_distance(
 
 # --- availability --------------------------------------------------------------------------------------------
 
+
 def seconds_until_unavailable(fn, *args, timeout: float, **kwargs) -> float:
     """Seconds until run_db raised DatabaseUnavailable, measured inside the loop.
 
     (asyncio.run then still waits for the abandoned worker thread; a running action server does not.)
     """
+
     async def measure() -> float:
         started = time.monotonic()
         with pytest.raises(db.DatabaseUnavailable):
@@ -404,26 +373,28 @@ def _free_port() -> int:
 
 # --- command line, seed and sample data ----------------------------------------------------------------------
 
+
 def test_cli_reports_errors_imports_and_exports(
     engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = write_csv(tmp_path / "bad.csv", [row("c1"), row("c2", type="club")])
-    assert importer.main(["import", str(bad)]) == 1
+    assert cli.main(["import", str(bad)]) == 1
     assert "line 3, column type" in capsys.readouterr().err
     good = write_csv(tmp_path / "good.csv", [row("c1"), row("c2")])
-    assert importer.main(["validate", str(good)]) == 0
-    assert importer.main(["import", str(good)]) == 0
+    assert cli.main(["validate", str(good)]) == 0
+    assert cli.main(["import", str(good)]) == 0
     assert "2 created" in capsys.readouterr().out
-    assert importer.main(["export", str(tmp_path / "out.csv")]) == 0
+    assert cli.main(["export", str(tmp_path / "out.csv")]) == 0
     assert importer.read_records(tmp_path / "out.csv")[0] == importer.read_records(good)[0]
 
 
-def test_cli_says_database_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_says_database_unavailable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{_free_port()}/test")
     db.set_engine(None)
     try:
-        assert importer.main(["export", str(tmp_path / "out.csv")]) == 2
+        assert cli.main(["export", str(tmp_path / "out.csv")]) == 2
         assert "database unavailable" in capsys.readouterr().err
     finally:
         db.set_engine(None)
@@ -457,7 +428,7 @@ def test_country_names_in_dutch_and_english_offline() -> None:
 
 
 def test_province_codes_agree_with_the_places_table() -> None:
-    rows = list(repo.read_places_rows())
+    rows = read_rows(REFERENCE_DIR / "places.csv")
     assert len(rows) == 565
     assert all(province_of(r["refnis"]) == r["province"] for r in rows)
 

@@ -1,12 +1,13 @@
 """Which language the bot answers in: detection, page metadata, explicit choice."""
+
 from __future__ import annotations
 
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.common.language import choose_language
 from actions.language import ActionChangeLanguage, ActionSetLanguage
-from bot.nlu.language_detection import detect_language
+from horizon.language.choice import choose_language
+from horizon.language.detection import detect_language
 from tests.unit.conftest import entity, make_tracker
 
 

@@ -1,4 +1,5 @@
 """The bilingual tokenizer and the language router, on real Rasa `Message` objects."""
+
 from __future__ import annotations
 
 import pytest
@@ -66,7 +67,14 @@ def test_change_language_takes_the_named_language_not_the_detected_one(component
     assert languages(parse(components, "can we speak Dutch please", "change_language")) == ["nl"]
 
 
-@pytest.mark.parametrize("text, code", [("in het Engels aub", "en"), ("Nederlands graag", "nl"),
-                                        ("parlez-vous français?", "fr"), ("switch language", None)])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("in het Engels aub", "en"),
+        ("Nederlands graag", "nl"),
+        ("parlez-vous français?", "fr"),
+        ("switch language", None),
+    ],
+)
 def test_requested_language(text, code):
     assert requested_language(text) == code

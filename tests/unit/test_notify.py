@@ -1,5 +1,6 @@
 """Notifications: a real SMTP server (aiosmtpd) and a real webhook receiver (aiohttp) on loopback, a real
 database (SQLite and PostgreSQL), the outbox with retries, and the ``deliver`` command as a process."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,17 +23,20 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
-from actions.common import db, importer, outbox, signups
-from actions.common.notify import NotifyConfig, deliver_due, deliver_one, deliver_soon
-from actions.common.signups import SignupData, save_signup
 from bot.paths import ROOT
-from test_initiatives_db import engine, row, write_csv  # noqa: F401  (engine is a fixture)
+from horizon import db
+from horizon.initiatives import importer
+from horizon.volunteers import outbox, signups
+from horizon.volunteers.notify import NotifyConfig, deliver_due, deliver_one, deliver_soon
+from horizon.volunteers.signups import SignupData, save_signup
 from tests.net import free_port
+from tests.support.initiatives import row, write_csv
 
 CENTRAL = "vrijwilligers@11-centraal.be"
 
 
 # --- a real SMTP server ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Mailbox:
@@ -41,13 +45,17 @@ class Mailbox:
     messages: List[Tuple[List[str], Message]] = field(default_factory=list)
     refuse: bool = False
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd calls its handlers by SMTP verb)
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if self.refuse:
             return f"550 5.1.1 <{address}>: recipient unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(  # noqa: N802 (aiosmtpd calls its handlers by SMTP verb)
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
         self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
 
@@ -65,13 +73,21 @@ def smtp() -> Iterator[Tuple[Mailbox, int]]:
 
 
 def smtp_config(port: int, **overrides: Any) -> NotifyConfig:
-    values: Dict[str, Any] = dict(transport="smtp", smtp_host="127.0.0.1", smtp_port=port, central_email=CENTRAL,
-                                  smtp_from="horizon@11-centraal.be", timeout_s=5, backoff_s=0.01)
+    values: Dict[str, Any] = dict(
+        transport="smtp",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        central_email=CENTRAL,
+        smtp_from="horizon@11-centraal.be",
+        timeout_s=5,
+        backoff_s=0.01,
+    )
     values.update(overrides)
     return NotifyConfig(**values)
 
 
 # --- a real webhook receiver -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Hook:
@@ -104,17 +120,26 @@ async def hook() -> AsyncIterator[Hook]:
 
 
 def hook_config(url: str, **overrides: Any) -> NotifyConfig:
-    values: Dict[str, Any] = dict(transport="webhook", webhook_url=url, central_email=CENTRAL, timeout_s=5,
-                                  backoff_s=0.01)
+    values: Dict[str, Any] = dict(
+        transport="webhook", webhook_url=url, central_email=CENTRAL, timeout_s=5, backoff_s=0.01
+    )
     values.update(overrides)
     return NotifyConfig(**values)
 
 
 # --- data ------------------------------------------------------------------------------------------------------
 
+
 def sign_up(engine: Engine, refnis: str = "44021", postcode: str = "9000", **overrides: str) -> int:
-    values = dict(name="Jan Peeters", email="jan.peeters@telenet.be", refnis=refnis, postcode=postcode,
-                  activity="campaign", language="nl", conversation_id="conv-1")
+    values = dict(
+        name="Jan Peeters",
+        email="jan.peeters@telenet.be",
+        refnis=refnis,
+        postcode=postcode,
+        activity="campaign",
+        language="nl",
+        conversation_id="conv-1",
+    )
     values.update(overrides)
     return save_signup(SignupData(**values), engine=engine).notification_id
 
@@ -130,6 +155,7 @@ def status_of(notification_id: int, engine: Engine) -> signups.Notification:
 
 
 # --- SMTP ------------------------------------------------------------------------------------------------------
+
 
 async def test_a_sign_up_is_mailed_to_the_central_address(engine: Engine, smtp: Tuple[Mailbox, int]) -> None:
     mailbox, port = smtp
@@ -152,9 +178,12 @@ async def test_the_nearest_local_group_gets_it_when_its_record_allows(
     engine: Engine, smtp: Tuple[Mailbox, int], tmp_path: Path
 ) -> None:
     mailbox, port = smtp
-    add_groups(engine, tmp_path,
-               row("lg-gent", refnis="44021", email="groep-gent@gent-11.be", may_show_contact="ja"),
-               row("lg-brugge", refnis="31005", email="groep-brugge@brugge-11.be", may_show_contact="ja"))
+    add_groups(
+        engine,
+        tmp_path,
+        row("lg-gent", refnis="44021", email="groep-gent@gent-11.be", may_show_contact="ja"),
+        row("lg-brugge", refnis="31005", email="groep-brugge@brugge-11.be", may_show_contact="ja"),
+    )
     note_id = sign_up(engine, refnis="44088", postcode="9820")  # Merelbeke-Melle, next to Gent
     await deliver_due(smtp_config(port), engine)
     [(recipients, _)] = mailbox.messages
@@ -166,8 +195,11 @@ async def test_a_group_whose_contact_may_not_be_used_is_named_to_the_central_add
     engine: Engine, smtp: Tuple[Mailbox, int], tmp_path: Path
 ) -> None:
     mailbox, port = smtp
-    add_groups(engine, tmp_path, row("lg-gent", name="11-groep Gent", refnis="44021",
-                                     email="groep-gent@gent-11.be", may_show_contact="nee"))
+    add_groups(
+        engine,
+        tmp_path,
+        row("lg-gent", name="11-groep Gent", refnis="44021", email="groep-gent@gent-11.be", may_show_contact="nee"),
+    )
     sign_up(engine)
     await deliver_due(smtp_config(port), engine)
     [(recipients, message)] = mailbox.messages
@@ -175,16 +207,20 @@ async def test_a_group_whose_contact_may_not_be_used_is_named_to_the_central_add
     assert "contact niet vrijgegeven): 11-groep Gent" in message.get_payload(decode=True).decode()
 
 
-@pytest.mark.parametrize("overrides, signup_refnis", [
-    ({"source": "sample"}, "44021"),  # sample data: its addresses are not real people
-    ({}, "71072"),  # Hasselt is far from Gent: further than NOTIFY_MAX_GROUP_KM
-])
+@pytest.mark.parametrize(
+    "overrides, signup_refnis",
+    [
+        ({"source": "sample"}, "44021"),  # sample data: its addresses are not real people
+        ({}, "71072"),  # Hasselt is far from Gent: further than NOTIFY_MAX_GROUP_KM
+    ],
+)
 async def test_sample_or_distant_groups_are_never_used(
     engine: Engine, smtp: Tuple[Mailbox, int], tmp_path: Path, overrides: Dict[str, str], signup_refnis: str
 ) -> None:
     mailbox, port = smtp
-    add_groups(engine, tmp_path, row("lg-gent", refnis="44021", email="groep@gent-11.be", may_show_contact="ja",
-                                     **overrides))
+    add_groups(
+        engine, tmp_path, row("lg-gent", refnis="44021", email="groep@gent-11.be", may_show_contact="ja", **overrides)
+    )
     sign_up(engine, refnis=signup_refnis, postcode="")
     await deliver_due(smtp_config(port, max_group_km=25), engine)
     assert [recipients for recipients, _ in mailbox.messages] == [[CENTRAL]]
@@ -222,6 +258,7 @@ async def test_a_refused_recipient_is_recorded_without_the_address(engine: Engin
 
 
 # --- webhook ---------------------------------------------------------------------------------------------------
+
 
 async def test_a_webhook_receives_the_sign_up_signed(engine: Engine, hook: Hook) -> None:
     note_id = sign_up(engine)
@@ -289,6 +326,7 @@ async def test_without_a_transport_the_notification_waits(engine: Engine) -> Non
 
 # --- configuration and the command -----------------------------------------------------------------------------
 
+
 def test_configuration_from_the_environment() -> None:
     assert NotifyConfig.from_env({}).transport == "none"
     smtp = NotifyConfig.from_env({"SMTP_HOST": "mail.example", "SMTP_USERNAME": "u", "NOTIFY_CENTRAL_EMAIL": CENTRAL})
@@ -297,7 +335,8 @@ def test_configuration_from_the_environment() -> None:
     both = NotifyConfig.from_env({"SMTP_HOST": "h", "NOTIFY_WEBHOOK_URL": "http://x/hook"})
     assert both.transport == "webhook"
     assert "password" not in repr(NotifyConfig.from_env({"SMTP_PASSWORD": "password"})).lower().replace(
-        "smtp_password", "")
+        "smtp_password", ""
+    )
     with pytest.raises(ValueError):
         NotifyConfig.from_env({"NOTIFY_TRANSPORT": "pigeon"})
 
@@ -310,10 +349,17 @@ def test_the_deliver_command_sends_what_a_crashed_server_left(tmp_path: Path, sm
     stored = db.make_engine(url)
     sign_up(stored)
     stored.dispose()
-    env = {**os.environ, "DATABASE_URL": url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
-           "NOTIFY_CENTRAL_EMAIL": CENTRAL, "NOTIFY_TRANSPORT": "smtp"}
-    done = subprocess.run([sys.executable, "-m", "actions.common.notify", "deliver"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "NOTIFY_CENTRAL_EMAIL": CENTRAL,
+        "NOTIFY_TRANSPORT": "smtp",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "horizon.cli", "deliver"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "delivered 1," in done.stdout
     assert "jan.peeters" not in done.stderr + done.stdout

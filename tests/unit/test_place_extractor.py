@@ -1,4 +1,5 @@
 """The `PlaceEntityExtractor` NLU component on real Rasa messages, built the way Rasa builds it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.common.places import REFERENCE_DIR, AmbiguousPostcode, MunicipalityMatch, PlaceResolver, read_rows
 from bot.nlu.places import PlaceEntityExtractor
+from horizon.paths import REFERENCE_DIR
+from horizon.places import AmbiguousPostcode, MunicipalityMatch, PlaceResolver
+from horizon.reference import read_rows
 
 PLACES = read_rows(REFERENCE_DIR / "places.csv")
 
@@ -49,7 +52,7 @@ def test_entity_fields_on_a_dutch_question(extractor):
     text = "Is er een 11-groep in Kruibeke?"
     [entity] = entities(extractor, text)
     assert entity["entity"] == "location" and entity["extractor"] == "PlaceEntityExtractor"
-    assert text[entity["start"]:entity["end"]] == entity["text"] == "Kruibeke"
+    assert text[entity["start"] : entity["end"]] == entity["text"] == "Kruibeke"
     assert entity["value"] == "merger:Kruibeke" and entity["confidence"] == 1.0
 
 
@@ -107,7 +110,9 @@ def test_every_postcode_is_found(extractor, resolver):
 def test_several_places_in_order(extractor):
     found = entities(extractor, "groepen in Gent, Merelbeke en 1804")
     assert [(e["text"], e["value"]) for e in found] == [
-        ("Gent", "municipality:44021"), ("Merelbeke", "merger:Merelbeke"), ("1804", "postcode:1804")
+        ("Gent", "municipality:44021"),
+        ("Merelbeke", "merger:Merelbeke"),
+        ("1804", "postcode:1804"),
     ]
 
 
@@ -116,9 +121,19 @@ def test_longest_name_wins(extractor):
     assert [e["value"] for e in entities(extractor, "de provincie Antwerpen")] == ["province:VAN"]
 
 
-@pytest.mark.parametrize("text", ["hallo", "as soon as possible", "ik wil vrijwilliger worden",
-                                  "in welke landen werken jullie?", "wat gebeurt er tegen 2030?",
-                                  "1000 vrijwilligers", "Kotrijk", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hallo",
+        "as soon as possible",
+        "ik wil vrijwilliger worden",
+        "in welke landen werken jullie?",
+        "wat gebeurt er tegen 2030?",
+        "1000 vrijwilligers",
+        "Kotrijk",
+        "",
+    ],
+)
 def test_no_entity_without_an_exact_place(extractor, text):
     assert entities(extractor, text) == []
 
@@ -158,7 +173,8 @@ def test_works_inside_a_trained_rasa_nlu_model(tmp_path):
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
-    (tmp_path / "config.yml").write_text(textwrap.dedent("""\
+    (tmp_path / "config.yml").write_text(
+        textwrap.dedent("""\
         recipe: default.v1
         language: nl
         assistant_id: places-test
@@ -166,8 +182,11 @@ def test_works_inside_a_trained_rasa_nlu_model(tmp_path):
           - name: WhitespaceTokenizer
           - name: KeywordIntentClassifier
           - name: bot.nlu.places.PlaceEntityExtractor
-        """), encoding="utf-8")
-    (tmp_path / "nlu.yml").write_text(textwrap.dedent("""\
+        """),
+        encoding="utf-8",
+    )
+    (tmp_path / "nlu.yml").write_text(
+        textwrap.dedent("""\
         version: "3.1"
         nlu:
           - intent: find_initiatives
@@ -177,7 +196,9 @@ def test_works_inside_a_trained_rasa_nlu_model(tmp_path):
           - intent: greet
             examples: |
               - hallo
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     model = train_nlu(str(tmp_path / "config.yml"), str(tmp_path / "nlu.yml"), str(tmp_path / "models"))
     agent = Agent.load(model)
     parsed = asyncio.run(agent.parse_message("is er een groep in Kruibeke?"))

@@ -1,5 +1,6 @@
 """bot.nlu.places.PlaceMasker: the featurizers see `__plaats__` for a named place, and so the intent of a
 question does not depend on which place it names."""
+
 from __future__ import annotations
 
 import random
@@ -12,9 +13,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.common.places import default_resolver
 from bot.nlu.language import BilingualTokenizer
 from bot.nlu.places import PLACE_TOKEN, PlaceMasker
+from horizon.places import default_resolver
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,14 @@ def test_a_place_becomes_one_placeholder_and_keeps_its_text(tokenizer, masker) -
     assert [(t.text, t.start, t.end) for t in message.get(TOKENS_NAMES[TEXT])] == texts_before
     assert lemmas(message).count(PLACE_TOKEN) == 2  # Sint-Amandsberg once, 9000 once
     assert [lemma for lemma in lemmas(message) if lemma not in (PLACE_TOKEN, "")] == [
-        "is", "er", "een", "groep", "in", "of", "in"]
+        "is",
+        "er",
+        "een",
+        "groep",
+        "in",
+        "of",
+        "in",
+    ]
 
 
 @pytest.mark.parametrize("text", ["wat is jullie doel?", "ik wil meer weten", "in 2030", "hallo"])
@@ -63,8 +71,14 @@ def test_training_examples_are_masked_too(tokenizer, masker) -> None:
 
 # --- the trained model ----------------------------------------------------------------------------------------
 
-TEMPLATES = ["is er een groep in {}?", "zijn er initiatieven in {}?", "lokale groep in {}",
-             "any local group near {}?", "welke 4de pijlerinitiatieven zijn er in {}?", "ik zoek een 11-groep in {}"]
+TEMPLATES = [
+    "is er een groep in {}?",
+    "zijn er initiatieven in {}?",
+    "lokale groep in {}",
+    "any local group near {}?",
+    "welke 4de pijlerinitiatieven zijn er in {}?",
+    "ik zoek een 11-groep in {}",
+]
 
 
 def sample_places(count: int) -> List[str]:

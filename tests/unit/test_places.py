@@ -1,4 +1,5 @@
 """The place resolver over the generated reference tables: every municipality, every postcode."""
+
 from __future__ import annotations
 
 import time
@@ -6,19 +7,17 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from actions.common.places import (
-    REFERENCE_DIR,
+from horizon.geo import haversine_km
+from horizon.paths import REFERENCE_DIR
+from horizon.places import (
     AmbiguousPostcode,
     AreaMatch,
     MunicipalityMatch,
     PlaceResolver,
     Suggestion,
-    distance_km,
-    fold,
-    name_key,
-    nearest,
-    read_rows,
 )
+from horizon.reference import read_rows
+from horizon.text import fold, name_key
 
 PLACES = read_rows(REFERENCE_DIR / "places.csv")
 POSTCODE_ROWS = read_rows(REFERENCE_DIR / "postcodes.csv")
@@ -42,6 +41,7 @@ def _is(result, refnis: str) -> bool:
 
 
 # --- the table ----------------------------------------------------------------------------------------------
+
 
 def test_table_has_the_565_municipalities_of_2025():
     assert len(PLACES) == 565
@@ -72,6 +72,7 @@ def test_areas_partition_the_municipalities(resolver):
 
 # --- names --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("row", PLACES, ids=lambda row: row["refnis"])
 def test_every_municipality_resolves_by_dutch_french_and_german_name(resolver, row):
     for name in filter(None, (row["name_nl"], row["name_fr"], row["name_de"])):
@@ -91,12 +92,28 @@ def test_names_ignore_case_accents_and_hyphens(resolver):
 @pytest.mark.parametrize(
     "text, dutch_name",
     [
-        ("Antwerp", "Antwerpen"), ("Anvers", "Antwerpen"), ("Ghent", "Gent"), ("Gand", "Gent"),
-        ("Bruges", "Brugge"), ("Louvain", "Leuven"), ("Malines", "Mechelen"), ("Mechlin", "Mechelen"),
-        ("Courtrai", "Kortrijk"), ("Ostend", "Oostende"), ("Ostende", "Oostende"), ("Liège", "Luik"),
-        ("Liege", "Luik"), ("Lüttich", "Luik"), ("Mons", "Bergen"), ("Namur", "Namen"),
-        ("Tournai", "Doornik"), ("Ypres", "Ieper"), ("Löwen", "Leuven"), ("Brussel-Stad", "Brussel"),
-        ("City of Brussels", "Brussel"), ("Louvain-la-Neuve", "Ottignies-Louvain-la-Neuve"),
+        ("Antwerp", "Antwerpen"),
+        ("Anvers", "Antwerpen"),
+        ("Ghent", "Gent"),
+        ("Gand", "Gent"),
+        ("Bruges", "Brugge"),
+        ("Louvain", "Leuven"),
+        ("Malines", "Mechelen"),
+        ("Mechlin", "Mechelen"),
+        ("Courtrai", "Kortrijk"),
+        ("Ostend", "Oostende"),
+        ("Ostende", "Oostende"),
+        ("Liège", "Luik"),
+        ("Liege", "Luik"),
+        ("Lüttich", "Luik"),
+        ("Mons", "Bergen"),
+        ("Namur", "Namen"),
+        ("Tournai", "Doornik"),
+        ("Ypres", "Ieper"),
+        ("Löwen", "Leuven"),
+        ("Brussel-Stad", "Brussel"),
+        ("City of Brussels", "Brussel"),
+        ("Louvain-la-Neuve", "Ottignies-Louvain-la-Neuve"),
     ],
 )
 def test_exonyms_and_short_forms(resolver, text, dutch_name):
@@ -121,6 +138,7 @@ def test_english_names_are_shown_in_english(resolver):
 
 # --- mergers ------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("row", MERGERS, ids=lambda row: row["old_name"])
 def test_merged_names_resolve_to_the_new_municipality_and_say_so(resolver, row):
     for text in (row["old_name"], f"is er een groep in {row['old_name'].lower()}?"):
@@ -132,27 +150,46 @@ def test_merged_names_resolve_to_the_new_municipality_and_say_so(resolver, row):
 
 # --- localities (deelgemeenten) ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, locality, municipality", [
-    ("is er een groep in Gentbrugge?", "Gentbrugge", "Gent"),
-    ("initiatieven in wilrijk", "Wilrijk", "Antwerpen"),
-    ("Borgerhout", "Borgerhout", "Antwerpen"),
-    ("groep in Heverlee", "Heverlee", "Leuven"),
-    ("St-Amandsberg", "Sint-Amandsberg", "Gent"),  # short forms work as for municipality names
-    ("ik woon in Neerpelt", "Neerpelt", "Pelt"),  # merged in 2019: people still say it
-    ("iets in Laeken?", "Laeken", "Brussel"),
-    ("is er iets in Doel", "Doel", "Beveren-Kruibeke-Zwijndrecht"),
-])
+
+@pytest.mark.parametrize(
+    "text, locality, municipality",
+    [
+        ("is er een groep in Gentbrugge?", "Gentbrugge", "Gent"),
+        ("initiatieven in wilrijk", "Wilrijk", "Antwerpen"),
+        ("Borgerhout", "Borgerhout", "Antwerpen"),
+        ("groep in Heverlee", "Heverlee", "Leuven"),
+        ("St-Amandsberg", "Sint-Amandsberg", "Gent"),  # short forms work as for municipality names
+        ("ik woon in Neerpelt", "Neerpelt", "Pelt"),  # merged in 2019: people still say it
+        ("iets in Laeken?", "Laeken", "Brussel"),
+        ("is er iets in Doel", "Doel", "Beveren-Kruibeke-Zwijndrecht"),
+    ],
+)
 def test_localities_resolve_to_their_municipality_and_say_so(resolver, text, locality, municipality):
     result = resolver.resolve(text)
     assert isinstance(result, MunicipalityMatch) and result.via == "locality"
     assert (result.locality, result.municipality.name_nl) == (locality, municipality)
-    assert resolver.resolve(result.value) == MunicipalityMatch(result.municipality, result.value, "locality",
-                                                              locality=locality)
+    assert resolver.resolve(result.value) == MunicipalityMatch(
+        result.municipality, result.value, "locality", locality=locality
+    )
 
 
-@pytest.mark.parametrize("text", ["wat is jullie doel?", "Doel", "ik wil meer weten", "meer", "Meer info aub",
-                                  "binnen een uur", "appels en peren", "wortel", "Wat is het Doel van 11.11.11?",
-                                  "de groep naast de kerk", "Outer space", "Duisburg"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wat is jullie doel?",
+        "Doel",
+        "ik wil meer weten",
+        "meer",
+        "Meer info aub",
+        "binnen een uur",
+        "appels en peren",
+        "wortel",
+        "Wat is het Doel van 11.11.11?",
+        "de groep naast de kerk",
+        "Outer space",
+        "Duisburg",
+    ],
+)
 def test_localities_that_are_everyday_words_need_a_cue_word(resolver, text):
     assert resolver.resolve(text) is None or resolver.resolve(text).via != "locality", text
 
@@ -183,6 +220,7 @@ def test_mergers_named_in_the_facts(resolver):
 
 
 # --- postcodes ----------------------------------------------------------------------------------------------
+
 
 def test_every_postcode_resolves_to_its_municipality_or_asks(resolver):
     served = defaultdict(set)
@@ -225,8 +263,19 @@ def test_postcode_inside_a_sentence(resolver):
     assert result.municipality.name_nl == "Merelbeke-Melle" and result.via == "postcode"
 
 
-@pytest.mark.parametrize("text", ["1000 vrijwilligers", "meer dan 1300 initiatieven", "in 2030", "sinds 2009",
-                                  "tegen 2030 willen we", "ik gaf 2000 euro", "9999", "0000"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1000 vrijwilligers",
+        "meer dan 1300 initiatieven",
+        "in 2030",
+        "sinds 2009",
+        "tegen 2030 willen we",
+        "ik gaf 2000 euro",
+        "9999",
+        "0000",
+    ],
+)
 def test_numbers_that_are_not_postcodes(resolver, text):
     assert resolver.resolve(text) is None
 
@@ -239,22 +288,38 @@ def test_year_like_postcodes_need_a_postcode_cue(resolver):
 
 # --- provinces and regions ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text, code",
     [
-        ("Oost-Vlaanderen", "VOV"), ("East Flanders", "VOV"), ("Flandre-Orientale", "VOV"),
-        ("oost vlaanderen", "VOV"), ("West Flanders", "VWV"), ("provincie Antwerpen", "VAN"),
-        ("Antwerp province", "VAN"), ("Limburg", "VLI"), ("Vlaams-Brabant", "VBR"),
-        ("Henegouwen", "WHT"), ("Hainaut", "WHT"), ("Luxemburg", "WLX"), ("groepen in Limburg?", "VLI"),
-        ("Brussel", "BRU"), ("Brussels", "BRU"), ("Bruxelles", "BRU"), ("Vlaanderen", "VLG"),
-        ("Flanders", "VLG"), ("Wallonië", "WAL"),
+        ("Oost-Vlaanderen", "VOV"),
+        ("East Flanders", "VOV"),
+        ("Flandre-Orientale", "VOV"),
+        ("oost vlaanderen", "VOV"),
+        ("West Flanders", "VWV"),
+        ("provincie Antwerpen", "VAN"),
+        ("Antwerp province", "VAN"),
+        ("Limburg", "VLI"),
+        ("Vlaams-Brabant", "VBR"),
+        ("Henegouwen", "WHT"),
+        ("Hainaut", "WHT"),
+        ("Luxemburg", "WLX"),
+        ("groepen in Limburg?", "VLI"),
+        ("Brussel", "BRU"),
+        ("Brussels", "BRU"),
+        ("Bruxelles", "BRU"),
+        ("Vlaanderen", "VLG"),
+        ("Flanders", "VLG"),
+        ("Wallonië", "WAL"),
     ],
 )
 def test_provinces_and_regions(resolver, text, code):
     result = resolver.resolve(text)
     assert isinstance(result, AreaMatch) and result.area.code == code
-    assert all(resolver.municipality(r).province == code or resolver.municipality(r).region == code
-               for r in result.area.municipalities)
+    assert all(
+        resolver.municipality(r).province == code or resolver.municipality(r).region == code
+        for r in result.area.municipalities
+    )
 
 
 def test_shared_names_offer_the_other_place(resolver):
@@ -268,10 +333,18 @@ def test_shared_names_offer_the_other_place(resolver):
 
 # --- typos --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text, suggested",
-    [("Kotrijk", "Kortrijk"), ("Antwerpne", "Antwerpen"), ("Hasslet", "Hasselt"), ("Oostnede", "Oostende"),
-     ("groep in Kotrijk", "Kortrijk"), ("Oost-Vlaaderen", "Oost-Vlaanderen"), ("Kruibeek", "Kruibeke")],
+    [
+        ("Kotrijk", "Kortrijk"),
+        ("Antwerpne", "Antwerpen"),
+        ("Hasslet", "Hasselt"),
+        ("Oostnede", "Oostende"),
+        ("groep in Kotrijk", "Kortrijk"),
+        ("Oost-Vlaaderen", "Oost-Vlaanderen"),
+        ("Kruibeek", "Kruibeke"),
+    ],
 )
 def test_typos_give_a_suggestion_to_confirm(resolver, text, suggested):
     result = resolver.resolve(text)
@@ -298,9 +371,24 @@ def test_a_typo_never_gives_a_confident_wrong_answer(resolver):
 
 # --- nothing ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["hallo", "hello", "", "   ", None, "as soon as possible", "geel is mooi",
-                                  "in welke landen werken jullie?", "wat is jullie strategie?", "fiscaal attest",
-                                  "ik wil vrijwilliger worden", "Amsterdam"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hallo",
+        "hello",
+        "",
+        "   ",
+        None,
+        "as soon as possible",
+        "geel is mooi",
+        "in welke landen werken jullie?",
+        "wat is jullie strategie?",
+        "fiscaal attest",
+        "ik wil vrijwilliger worden",
+        "Amsterdam",
+    ],
+)
 def test_nothing_for_text_without_a_place(resolver, text):
     assert resolver.resolve(text) is None
 
@@ -327,6 +415,7 @@ def test_long_input_is_cut_and_stays_fast(resolver):
 
 # --- canonical values ---------------------------------------------------------------------------------------
 
+
 def test_values_resolve_back_to_the_same_place(resolver):
     texts = [row["name_nl"] for row in PLACES] + [row["old_name"] for row in MERGERS]
     texts += ["1040", "9090", "Oost-Vlaanderen", "Brussel", "Vlaanderen"]
@@ -339,21 +428,24 @@ def test_values_resolve_back_to_the_same_place(resolver):
 
 # --- geography ----------------------------------------------------------------------------------------------
 
+
+def km(a, b) -> float:
+    return float(haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
+
+
 def test_distance_between_municipalities(resolver):
     gent, antwerpen = resolver.municipality("44021"), resolver.municipality("11002")
-    assert 45 < distance_km(gent, antwerpen) < 60
-    assert distance_km(gent, antwerpen) == pytest.approx(distance_km(antwerpen, gent))
-    assert distance_km(gent, gent) == 0
-    assert 230 < distance_km(resolver.municipality("31043"), resolver.municipality("81001")) < 290  # Knokke-Arlon
+    assert 45 < km(gent, antwerpen) < 60
+    assert km(gent, antwerpen) == pytest.approx(km(antwerpen, gent))
+    assert km(gent, gent) == 0
+    assert 230 < km(resolver.municipality("31043"), resolver.municipality("81001")) < 290  # Knokke-Arlon
 
 
-def test_nearest_orders_by_distance(resolver):
+def test_haversine_broadcasts_over_arrays(resolver):
     gent = resolver.municipality("44021")
-    codes = ["11002", "31005", "44088", "81001", "unknown"]
-    ranked = resolver.nearest(gent, codes)
-    assert [m.name_nl for m, _ in ranked] == ["Merelbeke-Melle", "Brugge", "Antwerpen", "Aarlen"]
-    assert [round(km) for _, km in ranked] == sorted(round(km) for _, km in ranked)
-    assert nearest(gent, [m for m, _ in ranked], limit=2) == ranked[:2]
+    others = [resolver.municipality(code) for code in ("11002", "31005", "81001")]
+    together = haversine_km(gent.latitude, gent.longitude, [m.latitude for m in others], [m.longitude for m in others])
+    assert list(together) == pytest.approx([km(gent, m) for m in others])
 
 
 def test_multiword_everyday_names_need_a_cue_too(resolver):

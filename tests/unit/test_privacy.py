@@ -1,4 +1,5 @@
 """Forget me (stored sign-ups and slots) and the log filter that keeps personal data out of logs."""
+
 from __future__ import annotations
 
 import io
@@ -11,22 +12,23 @@ from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
-from actions.common import db, redaction, signups
-from actions.common.redaction import RedactingFilter, install_log_redaction, redact, uninstall_log_redaction
-from actions.common.signups import Notification, SignupData, save_signup
 from actions.privacy import ActionForgetMe
+from horizon import db, redaction
+from horizon.redaction import RedactingFilter, install_log_redaction, redact, uninstall_log_redaction
+from horizon.volunteers import signups
+from horizon.volunteers.models import Notification
+from horizon.volunteers.signups import SignupData, save_signup
 from tests.unit.conftest import make_tracker
-from test_initiatives_db import engine  # noqa: F401  (fixture)
 
 
 def store(engine: Engine, email: str, conversation: str) -> int:
-    data = SignupData(name="An Peeters", email=email, refnis="44021", activity="other", language="nl",
-                      conversation_id=conversation)
+    data = SignupData(
+        name="An Peeters", email=email, refnis="44021", activity="other", language="nl", conversation_id=conversation
+    )
     return save_signup(data, engine=engine).notification_id
 
 
-async def forget(text: str, slots: Dict[str, Any], sender: str = "conv-1",
-                 loop: bool = False) -> tuple:
+async def forget(text: str, slots: Dict[str, Any], sender: str = "conv-1", loop: bool = False) -> tuple:
     tracker = make_tracker(text, intent="forget_me", slots=slots)
     tracker.sender_id = sender
     if loop:
@@ -39,8 +41,10 @@ async def forget(text: str, slots: Dict[str, Any], sender: str = "conv-1",
 async def test_forget_me_deletes_this_conversations_sign_up_and_slots(engine: Engine) -> None:
     store(engine, "an@telenet.be", "conv-1")
     store(engine, "someone.else@telenet.be", "conv-2")
-    responses, events = await forget("vergeet mij", {"language": "en", "language_locked": True,
-                                                    "volunteer_name": "An", "volunteer_email": "an@telenet.be"})
+    responses, events = await forget(
+        "vergeet mij",
+        {"language": "en", "language_locked": True, "volunteer_name": "An", "volunteer_email": "an@telenet.be"},
+    )
     assert responses == ["utter_forget_me_deleted"]
     assert signups.count_signups(engine=engine) == 1
     assert {"event": "reset_slots", "timestamp": None} in events
@@ -95,15 +99,21 @@ async def test_forget_me_when_the_database_is_down_still_clears_the_slots(engine
 
 # --- logs --------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, kept", [
-    ("sign-up from jan.peeters@telenet.be", "sign-up from [email]"),
-    ("sender whatsapp:+32475123456", "sender whatsapp:[phone]"),
-    ("call 0475 12 34 56 or 02/536.11.11", "call [phone] or [phone]"),
-    ("slots {'volunteer_name': 'Jan Peeters', 'volunteer_place': 'municipality:44021'}",
-     "slots {'volunteer_name': '[redacted]', 'volunteer_place': 'municipality:44021'}"),
-    ('{"name": "Jan", "refnis": "44021"}', '{"name": "[redacted]", "refnis": "44021"}'),
-    ("took 12 ms at 2026-11-27 03:53:08 for 127.0.0.1:5432, postcode 9000", None),
-])
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("sign-up from jan.peeters@telenet.be", "sign-up from [email]"),
+        ("sender whatsapp:+32475123456", "sender whatsapp:[phone]"),
+        ("call 0475 12 34 56 or 02/536.11.11", "call [phone] or [phone]"),
+        (
+            "slots {'volunteer_name': 'Jan Peeters', 'volunteer_place': 'municipality:44021'}",
+            "slots {'volunteer_name': '[redacted]', 'volunteer_place': 'municipality:44021'}",
+        ),
+        ('{"name": "Jan", "refnis": "44021"}', '{"name": "[redacted]", "refnis": "44021"}'),
+        ("took 12 ms at 2026-11-27 03:53:08 for 127.0.0.1:5432, postcode 9000", None),
+    ],
+)
 def test_redact(text: str, kept: str) -> None:
     assert redact(text) == (text if kept is None else kept)
 
@@ -163,12 +173,15 @@ def test_installed_redaction_covers_every_logger(log_output: io.StringIO, withou
 
 
 async def test_a_whole_sign_up_logs_no_personal_data(
-    engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, domain: Dict[str, Any],
+    engine: Engine,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    domain: Dict[str, Any],
     without_redaction: None,
 ) -> None:
     """Drive a sign-up, a failing notification and forget-me at DEBUG level, without the redaction filter:
     the code itself logs nothing personal (the filter is the second line of defence)."""
-    from test_volunteer_form import NL_ANSWERS, FormDriver, submit
+    from tests.support.volunteer_form import NL_ANSWERS, FormDriver, submit
 
     monkeypatch.setenv("NOTIFY_TRANSPORT", "smtp")
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")

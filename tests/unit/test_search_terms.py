@@ -1,10 +1,11 @@
 """The keyword matcher for themes, partner countries and initiative types (actions/common/search_terms.py)."""
+
 from __future__ import annotations
 
 import pytest
 
-from actions.common.models import INITIATIVE_TYPES, THEMES, country_name
-from actions.common.search_terms import SearchTerms, find_terms
+from horizon.initiatives.search_terms import SearchTerms, find_terms
+from horizon.initiatives.vocabulary import INITIATIVE_TYPES, THEMES, country_name
 
 
 @pytest.mark.parametrize("code", sorted(THEMES))
@@ -25,19 +26,25 @@ def test_country_names_in_both_languages(code: str, language: str) -> None:
     assert find_terms(f"projecten in {country_name(code, language)}").country == code
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("welke 4de pijlerinitiatieven werken rond onderwijs in Congo?", SearchTerms("education", "CD", "fourth_pillar")),
-    ("klimaatprojecten in Equador", SearchTerms("climate", "EC")),
-    ("gezondheidszorg in Rwanda", SearchTerms("health", "RW")),
-    ("initiatieven rond vrouwenrechten in de Filipijnen", SearchTerms("gender", "PH")),
-    ("zijn er initiatieven in Indonesië die scholen bouwen?", SearchTerms("education", "ID")),
-    ("is er een 11-groep in Kruibeke?", SearchTerms(type="local_group")),
-    ("any 11.11.11 group working on fair trade?", SearchTerms("fair_trade", type="local_group")),
-    ("Congo-Brazzaville", SearchTerms(country="CG")),
-    ("ik wil zorgen voor een betere wereld", SearchTerms()),
-    ("wat is jullie visie?", SearchTerms()),
-    ("ik woon in België", SearchTerms()),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "welke 4de pijlerinitiatieven werken rond onderwijs in Congo?",
+            SearchTerms("education", "CD", "fourth_pillar"),
+        ),
+        ("klimaatprojecten in Equador", SearchTerms("climate", "EC")),
+        ("gezondheidszorg in Rwanda", SearchTerms("health", "RW")),
+        ("initiatieven rond vrouwenrechten in de Filipijnen", SearchTerms("gender", "PH")),
+        ("zijn er initiatieven in Indonesië die scholen bouwen?", SearchTerms("education", "ID")),
+        ("is er een 11-groep in Kruibeke?", SearchTerms(type="local_group")),
+        ("any 11.11.11 group working on fair trade?", SearchTerms("fair_trade", type="local_group")),
+        ("Congo-Brazzaville", SearchTerms(country="CG")),
+        ("ik wil zorgen voor een betere wereld", SearchTerms()),
+        ("wat is jullie visie?", SearchTerms()),
+        ("ik woon in België", SearchTerms()),
+    ],
+)
 def test_messages(text: str, expected: SearchTerms) -> None:
     assert find_terms(text) == expected
 

@@ -4,6 +4,7 @@ forgetting, retention, and no raw conversation ids stored.
 The ``engine`` fixture (SQLite file, and PostgreSQL in a schema of its own; PostgreSQL is skipped only when
 unreachable outside CI) comes from test_initiatives_db.
 """
+
 from __future__ import annotations
 
 import threading
@@ -14,14 +15,22 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from actions.common import signups
-from actions.common.signups import Notification, Signup, SignupData, save_signup
-from test_initiatives_db import engine  # noqa: F401  (fixture)
+from horizon import cli
+from horizon.volunteers import signups
+from horizon.volunteers.models import Notification, Signup
+from horizon.volunteers.signups import SignupData, save_signup
 
 
 def data(email: str = "jan.peeters@telenet.be", conversation: str = "conv-1", **overrides: str) -> SignupData:
-    values = dict(name="Jan Peeters", email=email, refnis="44021", activity="local_group", language="nl",
-                  conversation_id=conversation, postcode="9000")
+    values = dict(
+        name="Jan Peeters",
+        email=email,
+        refnis="44021",
+        activity="local_group",
+        language="nl",
+        conversation_id=conversation,
+        postcode="9000",
+    )
     values.update(overrides)
     return SignupData(**values)
 
@@ -41,15 +50,21 @@ def test_a_sign_up_is_stored_with_a_pending_notification(engine: Engine) -> None
     assert result.created
     [row] = rows(engine)
     assert (row.name, row.email, row.refnis, row.postcode, row.activity) == (
-        "Jan Peeters", "jan.peeters@telenet.be", "44021", "9000", "local_group")
+        "Jan Peeters",
+        "jan.peeters@telenet.be",
+        "44021",
+        "9000",
+        "local_group",
+    )
     [note] = notifications(engine)
     assert (note.id, note.signup_id, note.status, note.attempts) == (result.notification_id, row.id, "pending", 0)
 
 
 def test_the_same_address_twice_updates_instead_of_duplicating(engine: Engine) -> None:
     first = save_signup(data(), engine=engine)
-    second = save_signup(data(email="Jan.Peeters@telenet.be", name="Jan P.", activity="campaign",
-                              conversation="conv-2"), engine=engine)
+    second = save_signup(
+        data(email="Jan.Peeters@telenet.be", name="Jan P.", activity="campaign", conversation="conv-2"), engine=engine
+    )
     assert not second.created and second.signup_id == first.signup_id
     [row] = rows(engine)
     assert (row.name, row.activity, row.email) == ("Jan P.", "campaign", "Jan.Peeters@telenet.be")
@@ -128,8 +143,7 @@ def test_forget_by_own_and_typed_addresses(engine: Engine) -> None:
     save_signup(data(email="mine@telenet.be", conversation="old-conv"), engine=engine)
     save_signup(data(email="typed@skynet.be", conversation="another"), engine=engine)
     save_signup(data(email="kept@skynet.be", conversation="third"), engine=engine)
-    report = signups.forget("new-conv", own_emails=["MINE@telenet.be"], other_emails=["Typed@Skynet.be"],
-                            engine=engine)
+    report = signups.forget("new-conv", own_emails=["MINE@telenet.be"], other_emails=["Typed@Skynet.be"], engine=engine)
     assert (report.linked, report.by_address) == (1, 1)
     assert [r.email for r in rows(engine)] == ["kept@skynet.be"]
 
@@ -162,7 +176,7 @@ def test_an_update_restarts_the_retention_period(engine: Engine) -> None:
 def test_purge_command(engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     save_signup(data(), engine=engine, now=signups.utcnow() - timedelta(days=40))
     monkeypatch.setenv("SIGNUP_RETENTION_DAYS", "30")
-    assert signups.main(["purge"]) == 0
+    assert cli.main(["purge"]) == 0
     assert "deleted 1 sign-up(s) not updated for 30 days" in capsys.readouterr().out
     assert rows(engine) == []
 

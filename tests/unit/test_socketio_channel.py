@@ -52,8 +52,8 @@ class ChatClient:
     def __init__(self, url: str) -> None:
         self.url = url
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.inbox: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
-        self.confirmations: "asyncio.Queue[str]" = asyncio.Queue()
+        self.inbox: asyncio.Queue[Dict[str, Any]] = asyncio.Queue()
+        self.confirmations: asyncio.Queue[str] = asyncio.Queue()
         self.sio.on("bot_uttered", self.inbox.put_nowait)
         self.sio.on("session_confirm", self.confirmations.put_nowait)
 

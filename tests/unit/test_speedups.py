@@ -1,4 +1,5 @@
 """bot.speedups: the fixes answer, accept and refuse exactly as Rasa's own code does."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,8 +12,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.speedups import (_EVENT_CLASSES, close_sessions, kept_session, resolve_event_class,
-                           validate_action_result)
+from bot.speedups import _EVENT_CLASSES, close_sessions, kept_session, resolve_event_class, validate_action_result
 from tests.net import free_port
 
 VALID = [
@@ -69,6 +69,7 @@ def test_an_unknown_event_name_fails_as_in_rasa_and_is_not_remembered():
 
 
 # --- kept-alive connections to the action server ---------------------------------------------------------
+
 
 class CountingServer:
     """A real HTTP server on loopback that records, per request, the client's port and the headers."""

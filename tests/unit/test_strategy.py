@@ -1,4 +1,5 @@
 """Strategy answers: short first, the source text quoted on request, in the person's language."""
+
 from __future__ import annotations
 
 import re
@@ -6,10 +7,10 @@ import re
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.common.strategy_text import SECTION_KEYS, SOURCE_DIR, FILES, passage, passages
-from actions.common.topics import DEEPER, TOPIC_BY_INTENT, FactsResponse, Quote
 from actions.source_search import ActionSearchSource
 from actions.strategy import ActionAnswerTopic, ActionTellMore
+from horizon.strategy.text import FILES, SECTION_KEYS, SOURCE_DIR, passage, passages
+from horizon.strategy.topics import DEEPER, TOPIC_BY_INTENT, FactsResponse, Quote
 from tests.unit.conftest import entity, make_tracker
 
 
@@ -112,8 +113,12 @@ async def test_free_questions_are_answered_from_the_source(dispatcher, domain, l
 
 @pytest.mark.parametrize(
     "language, question",
-    [("nl", "wat vinden jullie van voetbal?"), ("nl", "hoe maak ik spaghetti"), ("en", "tell me a joke"),
-     ("en", "what is the capital of Peru")],
+    [
+        ("nl", "wat vinden jullie van voetbal?"),
+        ("nl", "hoe maak ik spaghetti"),
+        ("en", "tell me a joke"),
+        ("en", "what is the capital of Peru"),
+    ],
 )
 async def test_questions_the_source_does_not_cover_get_an_honest_answer(dispatcher, domain, language, question):
     tracker = make_tracker(question, "nlu_fallback", slots={"language": language})

@@ -3,6 +3,7 @@
 Each test runs on a real SQLite file and a real PostgreSQL database, and compares against Rasa's own
 store over the same kind of database: same trackers back, same rows written.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,15 +18,13 @@ import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.paths import DOMAIN, ROOT
 from bot.tracker_store import CachedSQLTrackerStore
 from tests.postgres import PG_URL, require_postgres
-
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +83,11 @@ def turn(text: str, intent: str, answer: str) -> List[Event]:
 
 
 def new_session() -> List[Event]:
-    return [ActionExecuted("action_session_start", timestamp=stamp()), SessionStarted(timestamp=stamp()),
-            ActionExecuted("action_listen", timestamp=stamp())]
+    return [
+        ActionExecuted("action_session_start", timestamp=stamp()),
+        SessionStarted(timestamp=stamp()),
+        ActionExecuted("action_listen", timestamp=stamp()),
+    ]
 
 
 def dump(tracker: Optional[DialogueStateTracker]) -> Optional[List[Dict[str, Any]]]:
@@ -119,6 +121,7 @@ async def converse(store: TrackerStore, sender_id: str, events: List[Event]) -> 
 
 
 # --- same answers as Rasa's store --------------------------------------------------------------------------
+
 
 async def test_an_unknown_conversation_is_none_in_both(stores) -> None:
     ours, theirs = stores
@@ -165,6 +168,7 @@ async def test_a_new_session_hides_the_old_one_but_keeps_it(stores) -> None:
 
 # --- several writers on one database ---------------------------------------------------------------------
 
+
 async def test_events_written_by_another_process_are_seen_and_not_duplicated(stores) -> None:
     ours, theirs = stores
     await converse(ours, "dirk", turn("hallo", "greet", "Dag!"))
@@ -182,13 +186,15 @@ async def test_events_written_by_another_process_are_seen_and_not_duplicated(sto
 
 # --- what the cache saves, and what happens when the database fails ----------------------------------
 
+
 async def test_a_cached_retrieve_reads_no_rows(stores) -> None:
     """The point of the cache: one `count, max(id)` query instead of loading and parsing the session."""
     ours, _ = stores
     await converse(ours, "fien", turn("hallo", "greet", "Dag!"))
     statements: List[str] = []
-    sa.event.listen(ours.engine, "before_cursor_execute",
-                    lambda conn, cursor, statement, *args: statements.append(statement))
+    sa.event.listen(
+        ours.engine, "before_cursor_execute", lambda conn, cursor, statement, *args: statements.append(statement)
+    )
     tracker = await ours.retrieve("fien")
     assert tracker is not None and len(statements) == 1
     assert "count" in statements[0].lower() and "max" in statements[0].lower()
@@ -196,8 +202,9 @@ async def test_a_cached_retrieve_reads_no_rows(stores) -> None:
 
 async def test_a_small_cache_evicts_but_forgets_nothing(database, domain) -> None:
     store = CachedSQLTrackerStore(domain=domain, cache_size=1, **database)
-    trackers = {name: await converse(store, name, turn(f"hallo {name}", "greet", "Dag!"))
-                for name in ("gust", "hanne", "ilse")}
+    trackers = {
+        name: await converse(store, name, turn(f"hallo {name}", "greet", "Dag!")) for name in ("gust", "hanne", "ilse")
+    }
     assert len(store._cache) == 1
     for name, tracker in trackers.items():
         assert dump(await store.retrieve(name)) == dump(tracker)
@@ -235,6 +242,7 @@ async def test_a_database_slower_than_the_timeout_fails_the_call(tmp_path, domai
 
 
 # --- configuration ------------------------------------------------------------------------------------------
+
 
 def test_the_embedded_default_endpoints_use_this_store(tmp_path, domain) -> None:
     """Rasa silently falls back to an in-memory store when a custom class does not load: check it does."""

@@ -6,167 +6,31 @@ validation action with the temporary tracker Rasa builds, treats "nothing extrac
 as a rejection, and runs the ask action of the next empty slot. Rendering uses the domain's responses with
 the language condition, so both languages are checked as a person would read them.
 """
+
 from __future__ import annotations
 
 import asyncio
 import socket
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from actions import volunteer_form as vf
-from actions.common import db, notify, signups
-from test_initiatives_db import engine  # noqa: F401  (fixture)
-
-FORM = "volunteer_form"
-ASK_ACTIONS = {cls.slot: cls for cls in (vf.AskVolunteerName, vf.AskVolunteerEmail, vf.AskVolunteerPlace,
-                                         vf.AskVolunteerActivity, vf.AskVolunteerConsent, vf.AskVolunteerConfirmed)}
-
-
-def slot_event(name: str, value: Any) -> Dict[str, Any]:
-    return {"event": "slot", "name": name, "value": value}
-
-
-def variation(domain: Dict[str, Any], message: Dict[str, Any], language: str) -> Dict[str, Any]:
-    """The response variation Rasa picks for the conversation's language."""
-    variations = domain["responses"][message["response"]]
-    return next(v for v in variations if bool(v.get("condition")) == (language == "en"))
-
-
-def render(domain: Dict[str, Any], message: Dict[str, Any], language: str) -> str:
-    """The text a person would read, with the variables filled in."""
-    variables = {k: v for k, v in message.items() if k not in ("response", "buttons", "template")}
-    return variation(domain, message, language)["text"].format(**variables)
-
-
-def button_titles(domain: Dict[str, Any], message: Dict[str, Any], language: str) -> List[str]:
-    """Buttons of the response plus those the action added (Rasa shows both)."""
-    buttons = variation(domain, message, language).get("buttons", []) + (message.get("buttons") or [])
-    return [b["title"] for b in buttons]
-
-
-class FormDriver:
-    """One conversation with the form, driven like Rasa drives it."""
-
-    def __init__(self, domain: Dict[str, Any], language: str = "nl", sender: str = "conv-1") -> None:
-        self.domain = domain
-        self.sender = sender
-        self.slots: Dict[str, Any] = {name: spec.get("initial_value") for name, spec in domain["slots"].items()}
-        self.slots.update(language=language, requested_slot=None)
-        self.events: List[Dict[str, Any]] = []
-        self.active = False
-        self.latest: Dict[str, Any] = {}
-        self.messages: List[Dict[str, Any]] = []
-
-    @property
-    def language(self) -> str:
-        return self.slots["language"]
-
-    def texts(self) -> List[str]:
-        return [render(self.domain, m, self.language) for m in self.messages]
-
-    def responses(self) -> List[str]:
-        return [m["response"] for m in self.messages]
-
-    def tracker(self, extra: List[Dict[str, Any]] = ()) -> Tracker:  # type: ignore[assignment]
-        slots = dict(self.slots)
-        for event in extra:
-            if event["event"] == "slot":
-                slots[event["name"]] = event["value"]
-        loop = {"name": FORM} if self.active else {}
-        return Tracker(self.sender, slots, self.latest, self.events + list(extra), False, None, loop, "action_listen")
-
-    def apply(self, events: List[Dict[str, Any]]) -> None:
-        for event in events:
-            self.events.append(event)
-            if event["event"] == "slot":
-                self.slots[event["name"]] = event["value"]
-            elif event["event"] == "active_loop":
-                self.active = bool(event.get("name"))
-            elif event["event"] == "reset_slots":
-                self.slots = {name: spec.get("initial_value") for name, spec in self.domain["slots"].items()}
-
-    def extract(self, intent: str) -> Dict[str, Any]:
-        """Rasa's ``action_extract_slots`` for from_text mappings, straight from the domain."""
-        extracted = {}
-        for name, spec in self.domain["slots"].items():
-            for mapping in spec.get("mappings", []):
-                if mapping.get("type") != "from_text" or intent in (mapping.get("not_intent") or []):
-                    continue
-                if any(c.get("active_loop") == FORM and c.get("requested_slot") == self.slots["requested_slot"]
-                       for c in mapping.get("conditions", [])) and self.active:
-                    extracted[name] = self.latest["text"]
-        return extracted
-
-    async def run_action(self, action: Any, extra: List[Dict[str, Any]] = ()) -> List[Dict[str, Any]]:  # type: ignore[assignment]
-        dispatcher = CollectingDispatcher()
-        events = await action.run(dispatcher, self.tracker(extra), self.domain)
-        self.messages += dispatcher.messages
-        return events
-
-    async def _validate_and_ask(self, candidates: Dict[str, Any], listening: bool) -> str:
-        temp = [slot_event("requested_slot", self.slots["requested_slot"]), {"event": "action", "name": FORM}]
-        temp += [slot_event(k, v) for k, v in candidates.items()]
-        validated = await self.run_action(vf.ValidateVolunteerForm(), temp)
-        filled = any(e["event"] == "slot" and e["name"] != "requested_slot" for e in validated)
-        if listening and self.slots["requested_slot"] and not candidates and not filled:
-            return "rejected"
-        self.apply([{"event": "action", "name": FORM}] + validated)
-        if any(e["event"] == "slot" and e["name"] == "requested_slot" and e["value"] is None for e in validated):
-            self.active = False
-            return "done"
-        required = self.domain["forms"][FORM]["required_slots"]
-        missing = next((s for s in required if self.slots.get(s) is None), None)
-        if missing is None:
-            self.apply([slot_event("requested_slot", None)])
-            self.active = False
-            return "done"
-        asked = await self.run_action(ASK_ACTIONS[missing](), [])
-        self.apply(asked + [slot_event("requested_slot", missing)])
-        return "asking"
-
-    async def start(self, text: str = "ik wil vrijwilliger worden", intent: str = "volunteer") -> str:
-        self.say_event(text, intent, [])
-        self.active = True
-        self.apply([{"event": "active_loop", "name": FORM}])
-        return await self._validate_and_ask({}, listening=False)
-
-    def say_event(self, text: str, intent: str, entities: List[Dict[str, Any]]) -> None:
-        self.messages = []
-        self.latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities,
-                       "metadata": {}}
-        self.events.append({"event": "user", "text": text, "parse_data": self.latest})
-
-    async def say(self, text: str, intent: str = "nlu_fallback", **entities: str) -> str:
-        self.say_event(text, intent, [{"entity": k, "value": v, "start": 0, "end": 1} for k, v in entities.items()])
-        candidates = self.extract(intent)
-        self.apply([slot_event(k, v) for k, v in candidates.items()])
-        return await self._validate_and_ask(candidates, listening=True)
-
-    async def resume_after(self, action_name: str) -> str:
-        """The rules answered a question with ``action_name``; the form runs again (without validating)."""
-        self.apply([{"event": "action", "name": action_name}])
-        return await self._validate_and_ask({}, listening=False)
-
-    async def click(self, payload: str) -> str:
-        intent, _, rest = payload[1:].partition("{")
-        entities = dict(item.split('": "') for item in rest.rstrip("}").strip('"').split('", "')) if rest else {}
-        return await self.say(payload, intent, **entities)
-
-    async def fill(self, answers: List[Tuple[str, str]]) -> None:
-        for text, intent in answers:
-            assert await self.say(text, intent) == "asking", (text, self.responses())
-
-
-NL_ANSWERS = [("Jan Peeters", "nlu_fallback"), ("Jan.Peeters@Telenet.BE", "nlu_fallback"), ("9000", "find_initiatives"),
-              ("ik help liever tijdens de campagne", "inform"), ("ja, dat mag", "affirm")]
-EN_ANSWERS = [("my name is Sarah Janssens", "nlu_fallback"), ("sarah@skynet.be", "ask_organisation"),
-              ("Leuven", "nlu_fallback"), ("a local group please", "inform"), ("yes", "affirm")]
+from horizon import db
+from horizon.volunteers import signups
+from tests.support.volunteer_form import (
+    EN_ANSWERS,
+    NL_ANSWERS,
+    FormDriver,
+    background_deliveries,
+    button_titles,
+    form_at,
+    slot_event,
+    submit,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -177,43 +41,21 @@ def quiet_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NOTIFY_BACKOFF_S", "3600")
 
 
-def background_deliveries() -> List["asyncio.Task[str]"]:
-    """Notification attempts started in the background on this test's event loop."""
-    loop = asyncio.get_running_loop()
-    return [task for task in notify._background if task.get_loop() is loop and not task.done()]
-
-
-async def form_at(domain: Dict[str, Any], answered: int, language: str = "nl",
-                  answers: Optional[List[Tuple[str, str]]] = None) -> FormDriver:
-    """A started form with the first ``answered`` questions answered (by default in its language)."""
-    form = FormDriver(domain, language)
-    await form.start()
-    await form.fill((answers or (EN_ANSWERS if language == "en" else NL_ANSWERS))[:answered])
-    return form
-
-
-async def submit(driver: FormDriver, wait_for_delivery: bool = True) -> List[Dict[str, Any]]:
-    """``action_submit_volunteer``; then (by default) let its background delivery attempt finish, so that
-    no database work outlives the test."""
-    driver.messages = []
-    events = await driver.run_action(vf.ActionSubmitVolunteer())
-    driver.apply(events)
-    if wait_for_delivery:
-        await asyncio.gather(*background_deliveries())
-    return events
-
-
 # --- happy paths -------------------------------------------------------------------------------------------------
+
 
 async def test_dutch_sign_up_from_start_to_stored(domain: Dict[str, Any], engine: Engine) -> None:
     form = FormDriver(domain, "nl")
     assert await form.start() == "asking"
     assert form.responses() == ["utter_volunteer_intro"]
-    assert "Typ \"stop\"" in form.texts()[0] and form.texts()[0].endswith("Hoe heet je?")
+    assert 'Typ "stop"' in form.texts()[0] and form.texts()[0].endswith("Hoe heet je?")
     await form.fill(NL_ANSWERS[:3])
     assert form.responses() == ["utter_ask_volunteer_activity"]
     assert button_titles(domain, form.messages[0], "nl") == [
-        "Meedoen met een lokale 11-groep", "Helpen tijdens de novembercampagne", "Iets anders / weet ik nog niet"]
+        "Meedoen met een lokale 11-groep",
+        "Helpen tijdens de novembercampagne",
+        "Iets anders / weet ik nog niet",
+    ]
     await form.fill(NL_ANSWERS[3:4])
     assert "hoogstens 365 dagen" in form.texts()[0]  # the privacy line names the retention period
     await form.fill(NL_ANSWERS[4:])
@@ -225,7 +67,13 @@ async def test_dutch_sign_up_from_start_to_stored(domain: Dict[str, Any], engine
     assert form.responses() == ["utter_volunteer_signed_up"]
     [row] = signups.signup_rows([1], engine=engine) or signups.signup_rows([], engine=engine)
     assert (row.name, row.email, row.refnis, row.postcode, row.activity, row.language) == (
-        "Jan Peeters", "Jan.Peeters@telenet.be", "44021", "9000", "campaign", "nl")
+        "Jan Peeters",
+        "Jan.Peeters@telenet.be",
+        "44021",
+        "9000",
+        "campaign",
+        "nl",
+    )
     personal = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert all(personal[s] is None for s in vf.PERSONAL_SLOTS)  # nothing personal stays in the conversation
 
@@ -248,6 +96,7 @@ async def test_english_sign_up_with_misread_answers(domain: Dict[str, Any], engi
 
 # --- each validation failure ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("answer, intent", [("ik wil doneren", "donate"), ("ja", "affirm"), ("12345", "nlu_fallback")])
 async def test_a_name_that_is_not_one_is_asked_again(domain: Dict[str, Any], answer: str, intent: str) -> None:
     form = await form_at(domain, 0)
@@ -256,12 +105,15 @@ async def test_a_name_that_is_not_one_is_asked_again(domain: Dict[str, Any], ans
     assert form.slots["volunteer_name"] is None and form.slots["requested_slot"] == "volunteer_name"
 
 
-@pytest.mark.parametrize("answer, response", [
-    ("jan.peeters", "utter_volunteer_email_invalid"),
-    ("jan@@telenet.be", "utter_volunteer_email_invalid"),
-    ("jan@example.com", "utter_volunteer_email_domain"),
-    ("jan@gmail.con", "utter_volunteer_email_typo"),
-])
+@pytest.mark.parametrize(
+    "answer, response",
+    [
+        ("jan.peeters", "utter_volunteer_email_invalid"),
+        ("jan@@telenet.be", "utter_volunteer_email_invalid"),
+        ("jan@example.com", "utter_volunteer_email_domain"),
+        ("jan@gmail.con", "utter_volunteer_email_typo"),
+    ],
+)
 async def test_a_bad_email_address_is_asked_again(domain: Dict[str, Any], answer: str, response: str) -> None:
     form = await form_at(domain, 1)
     await form.say(answer)
@@ -313,8 +165,9 @@ async def test_a_shared_postcode_asks_which_municipality(domain: Dict[str, Any])
 async def test_a_province_is_not_precise_enough(domain: Dict[str, Any]) -> None:
     form = await form_at(domain, 2, "en")
     await form.say("East Flanders")
-    assert form.texts() == ["East Flanders covers more than one municipality. Which municipality do you live in, "
-                            "or what is your postcode?"]
+    assert form.texts() == [
+        "East Flanders covers more than one municipality. Which municipality do you live in, or what is your postcode?"
+    ]
 
 
 async def test_an_unclear_activity_is_asked_again_with_the_choices(domain: Dict[str, Any]) -> None:
@@ -344,6 +197,7 @@ async def test_no_consent_ends_the_form_and_stores_nothing(domain: Dict[str, Any
 
 # --- correction, cancel, interruption -------------------------------------------------------------------------
 
+
 async def test_a_field_is_corrected_from_the_summary(domain: Dict[str, Any], engine: Engine) -> None:
     form = await form_at(domain, 5)
     await form.click('/inform{"volunteer_field": "email"}')
@@ -367,8 +221,13 @@ async def test_stop_cancels_at_any_point_and_nothing_is_stored(
 ) -> None:
     form = await form_at(domain, slot_index)
     assert await form.say("stop", "stop") == "rejected"  # the rule takes over:
-    form.apply([{"event": "action", "name": "action_deactivate_loop"}, {"event": "active_loop", "name": None},
-                slot_event("requested_slot", None)])
+    form.apply(
+        [
+            {"event": "action", "name": "action_deactivate_loop"},
+            {"event": "active_loop", "name": None},
+            slot_event("requested_slot", None),
+        ]
+    )
     form.apply(await form.run_action(vf.ActionCancelVolunteer()))
     assert form.responses() == ["utter_volunteer_cancelled"]
     assert not form.active and all(form.slots[s] is None for s in vf.PERSONAL_SLOTS)
@@ -383,10 +242,13 @@ async def test_stop_outside_the_form(domain: Dict[str, Any]) -> None:
     assert not [e for e in events if e["event"] == "active_loop"]
 
 
-@pytest.mark.parametrize("language, question, intent, answer", [
-    ("nl", "wat is jullie missie?", "ask_mission", "jan@telenet.be"),
-    ("en", "what is your vision", "ask_vision", "jan@telenet.be"),
-])
+@pytest.mark.parametrize(
+    "language, question, intent, answer",
+    [
+        ("nl", "wat is jullie missie?", "ask_mission", "jan@telenet.be"),
+        ("en", "what is your vision", "ask_vision", "jan@telenet.be"),
+    ],
+)
 async def test_a_question_in_the_middle_is_answered_and_the_form_resumes(
     domain: Dict[str, Any], language: str, question: str, intent: str, answer: str
 ) -> None:
@@ -412,6 +274,7 @@ async def test_an_old_button_during_the_form_just_repeats_the_question(domain: D
 
 
 # --- storing ---------------------------------------------------------------------------------------------------
+
 
 async def complete(domain: Dict[str, Any], sender: str, answers: List[Tuple[str, str]], language: str) -> FormDriver:
     form = FormDriver(domain, language, sender=sender)

@@ -1,0 +1,125 @@
+"""The operations commands: ``python -m horizon.cli COMMAND`` (the Makefile's ``import``, ``deliver``, ``purge``).
+
+    validate FILE            check an initiatives CSV without touching the database
+    import FILE [--source S] validate and upsert an initiatives CSV (all or nothing)
+    export FILE              write every initiative to a CSV file in the same format
+    seed [--file FILE]       create the tables; load the sample initiatives when there are none
+    remove-source SOURCE     delete every initiative of one source (``sample`` after loading the real list)
+    deliver [--limit N]      send the volunteer notifications that are due, retrying failed ones
+    purge [--days N]         delete sign-ups older than the retention period
+
+Exit codes: 0 done, 1 the file has errors (all listed), 2 the database is unavailable. Errors never repeat
+e-mail addresses or names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Dict, Optional, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from horizon.db import DatabaseUnavailable, is_unavailable_error
+from horizon.initiatives.importer import (
+    SAMPLE_CSV,
+    ImportRejected,
+    export_file,
+    import_file,
+    read_records,
+    remove_source,
+    seed,
+)
+from horizon.redaction import install_log_redaction
+from horizon.volunteers.notify import deliver_due
+from horizon.volunteers.signups import purge, retention_days
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m horizon.cli", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("validate", "check a CSV file without touching the database"),
+        ("import", "validate and upsert a CSV file (all or nothing)"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("file", type=Path)
+        cmd.add_argument("--source", help="source for rows whose source column is empty")
+    sub.add_parser("export", help="write all initiatives to a CSV file").add_argument("file", type=Path)
+    sub.add_parser("seed", help="create tables; load the sample file when empty").add_argument(
+        "--file", type=Path, help="CSV to load instead of the sample file"
+    )
+    sub.add_parser("remove-source", help="delete all initiatives of one source").add_argument("source")
+    deliver_cmd = sub.add_parser("deliver", help="send the notifications that are due, retrying failures")
+    deliver_cmd.add_argument("--limit", type=int, default=100)
+    purge_cmd = sub.add_parser("purge", help="delete sign-ups older than the retention period")
+    purge_cmd.add_argument("--days", type=int, help="retention in days (default: SIGNUP_RETENTION_DAYS or 365)")
+    purge_cmd.add_argument("--dry-run", action="store_true", help="count, do not delete")
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> str:
+    records, errors = read_records(args.file, default_source=args.source or "")
+    if errors:
+        raise ImportRejected(errors)
+    return f"{len(records)} valid initiatives"
+
+
+def _seed(args: argparse.Namespace) -> str:
+    report = seed(args.file)
+    if report is None:
+        return "the database already holds initiatives; nothing loaded"
+    return f"seeded from {args.file or SAMPLE_CSV}: {report}"
+
+
+def _deliver(args: argparse.Namespace) -> str:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    report = asyncio.run(deliver_due(limit=args.limit))
+    return (
+        f"delivered {report.delivered}, retrying later {report.retrying}, failed for good {report.failed}, "
+        f"busy elsewhere {report.busy}"
+    )
+
+
+def _purge(args: argparse.Namespace) -> str:
+    days = args.days if args.days is not None else retention_days()
+    removed = purge(days, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    return f"{verb} {removed} sign-up(s) not updated for {days} days"
+
+
+COMMANDS: Dict[str, Callable[[argparse.Namespace], str]] = {
+    "validate": _validate,
+    "import": lambda args: f"imported {args.file}: {import_file(args.file, default_source=args.source)}",
+    "export": lambda args: f"exported {export_file(args.file)} initiatives to {args.file}",
+    "seed": _seed,
+    "remove-source": lambda args: f"removed {remove_source(args.source)} initiatives with source {args.source!r}",
+    "deliver": _deliver,
+    "purge": _purge,
+}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Exit codes: 0 done, 1 the file has errors (all listed), 2 the database is unavailable."""
+    install_log_redaction()
+    args = _parser().parse_args(argv)
+    try:
+        print(COMMANDS[args.command](args))
+        return 0
+    except ImportRejected as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(exc.errors)} error(s); nothing was imported.", file=sys.stderr)
+        return 1
+    except (DatabaseUnavailable, SQLAlchemyError) as exc:
+        if isinstance(exc, SQLAlchemyError) and not is_unavailable_error(exc):
+            raise
+        print(f"database unavailable ({type(exc).__name__}); check DATABASE_URL", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

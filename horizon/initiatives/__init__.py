@@ -1,0 +1,1 @@
+"""Local groups and initiatives: vocabularies, tables, search, display and import."""

@@ -1,0 +1,1 @@
+"""The strategy text, its topics and free-question retrieval."""

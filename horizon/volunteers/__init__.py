@@ -1,0 +1,1 @@
+"""Volunteer sign-ups: answers, e-mail checks, storage, the outbox and its delivery."""

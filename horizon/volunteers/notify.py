@@ -1,0 +1,346 @@
+"""Telling the people who follow up that a volunteer signed up: by e-mail (SMTP) or by a webhook.
+
+Who is told: the nearest local group (an 11-groep within ``NOTIFY_MAX_GROUP_KM``) when its record allows
+its contact to be used, and it is not sample data; otherwise the central address ``NOTIFY_CENTRAL_EMAIL``.
+
+How: notifications are rows of the outbox (:mod:`horizon.volunteers.outbox`), written with the sign-up. Right
+after a sign-up, :func:`deliver_soon` tries once in the background (the conversation never waits for it);
+``python -m horizon.cli deliver`` (from a timer, cron or ``make deliver``) sends whatever is due,
+retrying failures with exponential backoff.
+
+Configuration (environment):
+
+==========================  ===========================================================================
+``NOTIFY_TRANSPORT``        ``smtp`` or ``webhook``; default: webhook if ``NOTIFY_WEBHOOK_URL`` is set,
+                            else smtp if ``SMTP_HOST`` is set, else none (rows wait until configured)
+``NOTIFY_CENTRAL_EMAIL``    where sign-ups go when no local group can be told
+``SMTP_HOST``/``SMTP_PORT`` the mail server (port default 587 with STARTTLS, 465 with ``SMTP_TLS``, else 25)
+``SMTP_USERNAME``/``SMTP_PASSWORD``, ``SMTP_STARTTLS`` (1/0), ``SMTP_TLS`` (1/0, implicit TLS)
+``SMTP_FROM``               sender address (default ``horizon@localhost``)
+``NOTIFY_WEBHOOK_URL``      POST target; JSON body; ``X-Horizon-Signature: sha256=<hex HMAC>`` of the
+                            body when ``NOTIFY_WEBHOOK_SECRET`` is set
+``NOTIFY_TIMEOUT_S``        seconds one attempt may take (default 10)
+``NOTIFY_MAX_ATTEMPTS``     attempts before a notification is marked failed (default 10)
+``NOTIFY_BACKOFF_S``        wait after the first failure, doubled each time (default 60, cap 6 hours)
+``NOTIFY_MAX_GROUP_KM``     how far the nearest local group may be (default 25)
+==========================  ===========================================================================
+
+Logs name notification ids, recipients' kinds and error classes only: never a person's name or address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any, Dict, Mapping, Optional, Set
+
+import aiohttp
+import aiosmtplib
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from horizon.db import DatabaseUnavailable, run_db, session_scope
+from horizon.initiatives.repository import municipality_coords, nearest
+from horizon.places import default_resolver, municipality_label
+from horizon.volunteers import outbox
+from horizon.volunteers.activities import ACTIVITIES
+
+logger = logging.getLogger(__name__)
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name, "").strip().lower()
+    return default if not raw else raw in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Where and how to send; read from the environment by :meth:`from_env`."""
+
+    transport: str = "none"  # smtp | webhook | none
+    central_email: Optional[str] = None
+    smtp_host: Optional[str] = None
+    smtp_port: int = 25
+    smtp_username: Optional[str] = None
+    smtp_password: Optional[str] = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_from: str = "horizon@localhost"
+    webhook_url: Optional[str] = None
+    webhook_secret: Optional[str] = field(default=None, repr=False)
+    timeout_s: float = 10.0
+    max_attempts: int = 10
+    backoff_s: float = 60.0
+    max_backoff_s: float = 6 * 3600.0
+    max_group_km: float = 25.0
+
+    @property
+    def lease_s(self) -> float:
+        """How long a claim holds: longer than one attempt can take."""
+        return self.timeout_s * 3 + 30
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> NotifyConfig:
+        env = os.environ if env is None else env
+        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+        webhook_url, smtp_host = get("NOTIFY_WEBHOOK_URL"), get("SMTP_HOST")
+        transport = (get("NOTIFY_TRANSPORT") or ("webhook" if webhook_url else "smtp" if smtp_host else "none")).lower()
+        if transport not in ("smtp", "webhook", "none"):
+            raise ValueError(f"NOTIFY_TRANSPORT must be smtp, webhook or none, not {transport!r}")
+        tls = _flag(env, "SMTP_TLS")
+        starttls = _flag(env, "SMTP_STARTTLS", default=bool(get("SMTP_USERNAME")) and not tls)
+        default_port = 465 if tls else 587 if starttls else 25
+        return cls(
+            transport=transport,
+            central_email=get("NOTIFY_CENTRAL_EMAIL"),
+            smtp_host=smtp_host,
+            smtp_port=int(get("SMTP_PORT") or default_port),
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            smtp_starttls=starttls,
+            smtp_tls=tls,
+            smtp_from=get("SMTP_FROM") or "horizon@localhost",
+            webhook_url=webhook_url,
+            webhook_secret=get("NOTIFY_WEBHOOK_SECRET"),
+            timeout_s=float(get("NOTIFY_TIMEOUT_S") or 10),
+            max_attempts=int(get("NOTIFY_MAX_ATTEMPTS") or 10),
+            backoff_s=float(get("NOTIFY_BACKOFF_S") or 60),
+            max_group_km=float(get("NOTIFY_MAX_GROUP_KM") or 25),
+        )
+
+
+class NotConfigured(RuntimeError):
+    """No transport, or no recipient: the notification waits (and is retried) until configuration is fixed."""
+
+
+class DeliveryFailed(RuntimeError):
+    """The transport refused; the message is a safe summary (class and status code only)."""
+
+
+# --- recipient -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str  # "group:<initiative id>" or "central"
+    email: Optional[str]
+    group_name: Optional[str] = None  # the nearest group, also when its contact may not be used
+
+
+def choose_recipient(job: outbox.Job, config: NotifyConfig, engine: Optional[Engine] = None) -> Recipient:
+    """The nearest local group's contact if its record allows it (and it is real data), else central.
+
+    Blocking (a database query): call it in a thread.
+    """
+    origin = municipality_coords().get(job.refnis)
+    group = None
+    if origin is not None:
+        try:
+            with session_scope(engine) as session:
+                found = nearest(
+                    origin[0], origin[1], type="local_group", limit=1, max_km=config.max_group_km, session=session
+                )
+            group = found.items[0] if found.items else None
+        except SQLAlchemyError as exc:  # no initiatives imported yet: the central address still works
+            logger.warning("notify: no local groups available (%s); using the central address", type(exc).__name__)
+    if group is not None and group.email and not group.is_sample:
+        return Recipient(kind=f"group:{group.id}", email=group.email, group_name=group.name)
+    return Recipient(kind="central", email=config.central_email, group_name=group.name if group else None)
+
+
+# --- message -------------------------------------------------------------------------------------------------
+
+
+def place_label(job: outbox.Job) -> str:
+    """The volunteer's municipality in Dutch, the team's working language: "Gent (9000)"."""
+    municipality = default_resolver().municipality(job.refnis)
+    return municipality_label(municipality, "nl", job.postcode) if municipality else job.refnis
+
+
+def payload(job: outbox.Job, recipient: Recipient) -> Dict[str, Any]:
+    """The webhook body, and the facts the e-mail is written from."""
+    return {
+        "event": "volunteer.signup.updated" if job.is_update else "volunteer.signup.created",
+        "notification_id": job.notification_id,
+        "signup_id": job.signup_id,
+        "volunteer": {
+            "name": job.name,
+            "email": job.email,
+            "language": job.language,
+            "municipality_refnis": job.refnis,
+            "municipality": place_label(job),
+            "postcode": job.postcode,
+            "activity": job.activity,
+            "activity_label": ACTIVITIES[job.activity][0],
+        },
+        "recipient": {"kind": recipient.kind, "group_name": recipient.group_name},
+        "signed_up_at": job.created_at.isoformat() + "Z",
+        "updated_at": job.updated_at.isoformat() + "Z",
+    }
+
+
+def build_email(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> EmailMessage:
+    """A short Dutch message (the organisation's working language) with Reply-To set to the volunteer."""
+    if not recipient.email:
+        raise NotConfigured("no recipient address (set NOTIFY_CENTRAL_EMAIL)")
+    body = payload(job, recipient)["volunteer"]
+    message = EmailMessage()
+    message["From"] = config.smtp_from
+    message["To"] = recipient.email
+    message["Reply-To"] = job.email
+    what = "Bijgewerkte inschrijving" if job.is_update else "Nieuwe vrijwilliger"
+    message["Subject"] = f"{what} via Horizon: {body['municipality']}"
+    near = ""
+    if recipient.kind == "central" and recipient.group_name:
+        near = f"\nDichtstbijzijnde lokale groep (contact niet vrijgegeven): {recipient.group_name}\n"
+    elif recipient.kind == "central":
+        near = "\nEr is geen lokale groep in de buurt gevonden waarvan het contact vrijgegeven is.\n"
+    message.set_content(
+        f"{what} via de Horizon-assistent.\n\n"
+        f"Naam: {body['name']}\n"
+        f"E-mail: {body['email']}\n"
+        f"Gemeente: {body['municipality']}\n"
+        f"Wil graag: {body['activity_label']}\n"
+        f"Taal van het gesprek: {'Engels' if job.language == 'en' else 'Nederlands'}\n"
+        f"Toestemming gegeven op: {job.updated_at:%Y-%m-%d %H:%M} UTC\n"
+        f"{near}\n"
+        "De persoon gaf toestemming om deze gegevens te bewaren en door te geven aan een lokale groep, "
+        "zodat die contact kan opnemen. Gebruik ze alleen daarvoor.\n"
+    )
+    return message
+
+
+# --- transports ----------------------------------------------------------------------------------------------
+
+
+async def send_smtp(message: EmailMessage, config: NotifyConfig) -> None:
+    if not config.smtp_host:
+        raise NotConfigured("SMTP_HOST is not set")
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=config.smtp_host,
+            port=config.smtp_port,
+            username=config.smtp_username,
+            password=config.smtp_password,
+            use_tls=config.smtp_tls,
+            start_tls=config.smtp_starttls,
+            timeout=config.timeout_s,
+        )
+    except aiosmtplib.SMTPResponseException as exc:
+        raise DeliveryFailed(f"{type(exc).__name__} {exc.code}") from None  # the text may echo addresses
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise DeliveryFailed(type(exc).__name__) from None
+
+
+async def send_webhook(body: Dict[str, Any], config: NotifyConfig) -> None:
+    if not config.webhook_url:
+        raise NotConfigured("NOTIFY_WEBHOOK_URL is not set")
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+    headers = {"Content-Type": "application/json"}
+    if config.webhook_secret:
+        digest = hmac.new(config.webhook_secret.encode(), data, hashlib.sha256).hexdigest()
+        headers["X-Horizon-Signature"] = f"sha256={digest}"
+    timeout = aiohttp.ClientTimeout(total=config.timeout_s)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(config.webhook_url, data=data, headers=headers) as response,
+        ):
+            if response.status >= 300:
+                raise DeliveryFailed(f"HTTP {response.status}")
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        raise DeliveryFailed(type(exc).__name__) from None
+
+
+async def send(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> None:
+    """Send one notification with the configured transport, within ``timeout_s``."""
+    if config.transport == "webhook":
+        await asyncio.wait_for(send_webhook(payload(job, recipient), config), timeout=config.timeout_s + 1)
+    elif config.transport == "smtp":
+        await asyncio.wait_for(send_smtp(build_email(job, recipient, config), config), timeout=config.timeout_s + 1)
+    else:
+        raise NotConfigured("no notification transport configured (NOTIFY_TRANSPORT, SMTP_HOST or NOTIFY_WEBHOOK_URL)")
+
+
+# --- delivery ------------------------------------------------------------------------------------------------
+
+
+async def deliver_one(
+    notification_id: int, config: Optional[NotifyConfig] = None, engine: Optional[Engine] = None
+) -> str:
+    """Try to deliver one notification now; returns its status afterwards ("busy" if someone else has it)."""
+    config = config or NotifyConfig.from_env()
+    job = await run_db(outbox.claim, notification_id, config.lease_s, engine=engine)
+    if job is None:
+        return "busy"
+    try:
+        recipient = await run_db(choose_recipient, job, config, engine)
+        await send(job, recipient, config)
+    except (NotConfigured, DeliveryFailed, asyncio.TimeoutError, DatabaseUnavailable) as exc:
+        error = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__
+        status = await run_db(
+            outbox.mark_failed,
+            notification_id,
+            error,
+            max_attempts=config.max_attempts,
+            base_s=config.backoff_s,
+            cap_s=config.max_backoff_s,
+            engine=engine,
+        )
+        log = logger.error if status == outbox.FAILED else logger.warning
+        log("notify: notification %s attempt %s failed (%s); now %s", notification_id, job.attempts + 1, error, status)
+        return status
+    await run_db(outbox.mark_delivered, notification_id, recipient.kind, engine=engine)
+    logger.info("notify: notification %s delivered to %s", notification_id, recipient.kind)
+    return outbox.DELIVERED
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    busy: int = 0
+
+    def add(self, status: str) -> None:
+        name = {"delivered": "delivered", "pending": "retrying", "failed": "failed"}.get(status, "busy")
+        setattr(self, name, getattr(self, name) + 1)
+
+
+async def deliver_due(
+    config: Optional[NotifyConfig] = None, engine: Optional[Engine] = None, limit: int = 100
+) -> DeliveryReport:
+    """Deliver every notification that is due (at most ``limit``), one after the other."""
+    config = config or NotifyConfig.from_env()
+    report = DeliveryReport()
+    for notification_id in await run_db(outbox.due_ids, limit, engine=engine):
+        report.add(await deliver_one(notification_id, config, engine))
+    return report
+
+
+_background: Set[asyncio.Task[str]] = set()
+
+
+def deliver_soon(
+    notification_id: int, config: Optional[NotifyConfig] = None, engine: Optional[Engine] = None
+) -> asyncio.Task[str]:
+    """Start a delivery attempt in the background and return at once (best effort: the outbox keeps it)."""
+
+    async def attempt() -> str:
+        try:
+            return await deliver_one(notification_id, config, engine)
+        except Exception as exc:  # never let a background failure surface in the conversation
+            logger.warning("notify: background delivery of %s failed: %s", notification_id, type(exc).__name__)
+            return "error"
+
+    task = asyncio.get_running_loop().create_task(attempt())
+    _background.add(task)  # keep a reference: the loop holds tasks only weakly
+    task.add_done_callback(_background.discard)
+    return task

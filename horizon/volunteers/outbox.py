@@ -1,0 +1,166 @@
+"""The notification outbox: claiming due rows, and recording what a delivery attempt did.
+
+Why claims: the immediate background try after a sign-up and the ``deliver`` command (from a timer) may
+run at the same time, in different processes. A row is claimed with one conditional UPDATE (it must be
+pending, due and not claimed by someone else); only the process whose UPDATE changed the row sends it.
+A claim is a lease (``locked_until``): a process that dies while sending frees the row when it expires.
+Backoff doubles per failed attempt up to a cap; after ``max_attempts`` the row is marked failed and left
+for a person to look at (nothing is deleted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Engine
+
+from horizon.db import session_scope
+from horizon.volunteers.models import DELIVERED, FAILED, PENDING, Notification, Signup, utcnow
+from horizon.volunteers.signups import ensure_tables
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a delivery needs: the notification and a copy of its sign-up."""
+
+    notification_id: int
+    attempts: int
+    signup_id: int
+    name: str
+    email: str
+    refnis: str
+    postcode: Optional[str]
+    activity: str
+    language: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_update(self) -> bool:
+        return self.updated_at > self.created_at
+
+
+def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+    return (
+        (Notification.status == PENDING)
+        & (Notification.next_attempt_at <= now)
+        & or_(Notification.locked_until.is_(None), Notification.locked_until < now)
+    )
+
+
+def claim(
+    notification_id: int, lease_s: float, *, engine: Optional[Engine] = None, now: Optional[datetime] = None
+) -> Optional[Job]:
+    """Claim one notification if it is due and free; the job, or None when it is not ours to send."""
+    engine = ensure_tables(engine)
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, _claimable(now))
+            .values(locked_until=now + timedelta(seconds=lease_s))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            return None
+        row = session.execute(
+            select(Notification, Signup)
+            .join(Signup, Signup.id == Notification.signup_id)
+            .where(Notification.id == notification_id)
+        ).first()
+        if row is None:
+            return None
+        note, signup = row
+        return Job(
+            notification_id=note.id,
+            attempts=note.attempts,
+            signup_id=signup.id,
+            name=signup.name,
+            email=signup.email,
+            refnis=signup.refnis,
+            postcode=signup.postcode,
+            activity=signup.activity,
+            language=signup.language,
+            created_at=signup.created_at,
+            updated_at=signup.updated_at,
+        )
+
+
+def due_ids(limit: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None) -> List[int]:
+    """Ids of notifications that are due and not claimed, oldest first."""
+    engine = ensure_tables(engine)
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        return list(
+            session.execute(
+                select(Notification.id)
+                .where(_claimable(now))
+                .order_by(Notification.next_attempt_at, Notification.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+
+
+def mark_delivered(
+    notification_id: int, recipient_kind: str, *, engine: Optional[Engine] = None, now: Optional[datetime] = None
+) -> None:
+    engine = ensure_tables(engine)
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(
+                status=DELIVERED,
+                delivered_at=now,
+                locked_until=None,
+                recipient_kind=recipient_kind[:100],
+                attempts=Notification.attempts + 1,
+                last_error=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def backoff_s(attempts: int, base_s: float, cap_s: float) -> float:
+    """Seconds to wait after the ``attempts``-th failure: base, 2x base, 4x base, ... up to ``cap_s``."""
+    return min(cap_s, base_s * (2 ** max(0, attempts - 1)))
+
+
+def mark_failed(
+    notification_id: int,
+    error: str,
+    *,
+    max_attempts: int,
+    base_s: float,
+    cap_s: float,
+    engine: Optional[Engine] = None,
+    now: Optional[datetime] = None,
+) -> str:
+    """Record a failed attempt; returns the new status (pending to retry later, or failed for good)."""
+    engine = ensure_tables(engine)
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        note = session.get(Notification, notification_id)
+        if note is None:  # forgotten in the meantime
+            return "gone"
+        note.attempts += 1
+        note.last_error = error[:200]
+        note.locked_until = None
+        if note.attempts >= max_attempts:
+            note.status = FAILED
+        else:
+            note.next_attempt_at = now + timedelta(seconds=backoff_s(note.attempts, base_s, cap_s))
+        return note.status
+
+
+def notification(notification_id: int, *, engine: Optional[Engine] = None) -> Optional[Notification]:
+    """One outbox row (for the command's report and for tests)."""
+    engine = ensure_tables(engine)
+    with session_scope(engine) as session:
+        return session.get(Notification, notification_id)

@@ -1,0 +1,249 @@
+"""Volunteer sign-ups: the tables, saving one (with its notification), forgetting, and retention.
+
+Why it is built like this:
+
+* One row per person: ``email_key`` (the normalised address in lower case) is unique, so signing up
+  twice updates the row instead of adding a second one; a race between two saves is settled by the
+  unique index (the loser retries as an update).
+* A sign-up and its notification row are written in one transaction (a transactional outbox). The person
+  is told "you're signed up" only after the commit, so a crash before it loses nothing the person was
+  told about, and a crash after it loses nothing either: :mod:`horizon.volunteers.notify` delivers the
+  notification later and retries until it succeeds.
+* Forgetting a person deletes the sign-up; its notifications go with it (ON DELETE CASCADE), so a
+  pending notification is never sent for someone who asked to be forgotten.
+* The conversation id is stored only as a keyed SHA-256 hash (``HORIZON_ID_PEPPER``): channel ids can
+  be phone numbers (WhatsApp, SMS), and the hash is enough to find "my sign-up" again.
+* ``SIGNUP_RETENTION_DAYS`` (default 365) bounds how long a sign-up is kept after its last update;
+  ``python -m horizon.cli purge`` enforces it (run it daily from a timer or ``make purge``).
+
+Tables are created on first use, on the same engine as the initiatives (:mod:`horizon.db`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, List, Optional, Set
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from horizon.db import Base, get_engine, session_scope
+from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.email import email_key
+from horizon.volunteers.models import DELIVERED, PENDING, Notification, Signup, utcnow
+
+DEFAULT_RETENTION_DAYS = 365
+
+
+# --- tables --------------------------------------------------------------------------------------------------
+
+# Engines whose tables exist. A WeakSet, not a set of id()s: a new engine can get the id of a disposed one.
+_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
+_ready_lock = threading.Lock()
+
+
+def ensure_tables(engine: Optional[Engine] = None) -> Engine:
+    """Create the project's tables once per engine (``CREATE TABLE IF NOT EXISTS`` semantics)."""
+    engine = engine or get_engine()
+    with _ready_lock:
+        if engine not in _ready:
+            try:
+                Base.metadata.create_all(engine)
+            except IntegrityError:  # another process created them at the same moment (PostgreSQL catalog)
+                Base.metadata.create_all(engine)
+            _ready.add(engine)
+    return engine
+
+
+# --- conversation ids ----------------------------------------------------------------------------------------
+
+
+def conversation_hash(conversation_id: str) -> str:
+    """Keyed hash of a conversation (sender) id; the key is ``HORIZON_ID_PEPPER`` (may be empty)."""
+    pepper = os.environ.get("HORIZON_ID_PEPPER", "").encode()
+    return hmac.new(pepper, conversation_id.encode(), hashlib.sha256).hexdigest()
+
+
+# --- saving --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignupData:
+    """A confirmed sign-up as the form collected it (``email`` already validated and normalised)."""
+
+    name: str
+    email: str
+    refnis: str
+    activity: str
+    language: str
+    conversation_id: str
+    postcode: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.activity not in ACTIVITIES:
+            raise ValueError(f"unknown activity: {self.activity!r}")
+        if len(self.refnis) != 5 or not self.refnis.isdigit():
+            raise ValueError("refnis must be 5 digits")
+
+    @property
+    def email_key(self) -> str:
+        return email_key(self.email)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    signup_id: int
+    created: bool  # False: the address was already signed up and the row was updated
+    notification_id: int
+
+
+def save_signup(data: SignupData, *, engine: Optional[Engine] = None, now: Optional[datetime] = None) -> SaveResult:
+    """Insert or update the sign-up and queue its notification, in one transaction (blocking)."""
+    engine = ensure_tables(engine)
+    now = now or utcnow()
+    try:
+        with session_scope(engine) as session:
+            return _save(session, data, now)
+    except IntegrityError:
+        # Another save of the same address committed between our SELECT and INSERT: now it is an update.
+        with session_scope(engine) as session:
+            return _save(session, data, now)
+
+
+def _save(session: Session, data: SignupData, now: datetime) -> SaveResult:
+    row = session.execute(
+        select(Signup).where(Signup.email_key == data.email_key).with_for_update()
+    ).scalar_one_or_none()
+    created = row is None
+    if row is None:
+        row = Signup(email_key=data.email_key, created_at=now)
+        session.add(row)
+    row.email = data.email.strip()
+    row.name = data.name
+    row.refnis = data.refnis
+    row.postcode = data.postcode
+    row.activity = data.activity
+    row.language = data.language
+    row.conversation_hash = conversation_hash(data.conversation_id)
+    row.consent_at = now
+    row.updated_at = now
+    session.flush()
+    notification = (
+        session.execute(select(Notification).where(Notification.signup_id == row.id, Notification.status == PENDING))
+        .scalars()
+        .first()
+    )
+    if notification is None:  # one pending notification per sign-up is enough: it reads the latest data
+        notification = Notification(signup_id=row.id, status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
+        session.add(notification)
+        session.flush()
+    return SaveResult(signup_id=row.id, created=created, notification_id=notification.id)
+
+
+# --- forgetting ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    """What was deleted. ``linked``: sign-ups of this conversation or its own address; ``by_address``:
+    sign-ups found only by an address the person typed (reported without saying whether one existed)."""
+
+    linked: int = 0
+    by_address: int = 0
+    already_shared: bool = False  # a notification about a linked sign-up had already been delivered
+
+
+def forget(
+    conversation_id: str,
+    own_emails: Iterable[str] = (),
+    other_emails: Iterable[str] = (),
+    *,
+    engine: Optional[Engine] = None,
+) -> ForgetReport:
+    """Delete every sign-up of the conversation, of ``own_emails`` and of ``other_emails`` (blocking)."""
+    engine = ensure_tables(engine)
+    own_keys = {email_key(e) for e in own_emails if e}
+    other_keys = {email_key(e) for e in other_emails if e} - own_keys
+    with session_scope(engine) as session:
+        linked_ids = _ids(
+            session,
+            (Signup.conversation_hash == conversation_hash(conversation_id)) | Signup.email_key.in_(own_keys or {""}),
+        )
+        other_ids = _ids(session, Signup.email_key.in_(other_keys or {""})) - linked_ids
+        shared = (
+            bool(linked_ids)
+            and session.execute(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.signup_id.in_(linked_ids), Notification.status == DELIVERED)
+            ).scalar_one()
+            > 0
+        )
+        _delete(session, linked_ids | other_ids)
+    return ForgetReport(linked=len(linked_ids), by_address=len(other_ids), already_shared=shared)
+
+
+def _ids(session: Session, condition) -> Set[int]:  # type: ignore[no-untyped-def]
+    return set(session.execute(select(Signup.id).where(condition)).scalars().all())
+
+
+def _delete(session: Session, ids: Set[int]) -> None:
+    """Delete sign-ups and, explicitly too, their notifications (in case a database ignores the cascade)."""
+    if ids:
+        session.execute(delete(Notification).where(Notification.signup_id.in_(ids)))
+        session.execute(delete(Signup).where(Signup.id.in_(ids)))
+
+
+# --- retention -----------------------------------------------------------------------------------------------
+
+
+def retention_days() -> int:
+    """``SIGNUP_RETENTION_DAYS`` (a positive whole number), default 365."""
+    raw = os.environ.get("SIGNUP_RETENTION_DAYS", "").strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    days = int(raw)
+    if days < 1:
+        raise ValueError("SIGNUP_RETENTION_DAYS must be at least 1")
+    return days
+
+
+def purge(
+    days: Optional[int] = None,
+    *,
+    engine: Optional[Engine] = None,
+    now: Optional[datetime] = None,
+    dry_run: bool = False,
+) -> int:
+    """Delete sign-ups not updated for ``days`` days (default :func:`retention_days`); returns how many."""
+    days = retention_days() if days is None else days
+    if days < 1:
+        raise ValueError("retention must be at least 1 day")
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    engine = ensure_tables(engine)
+    with session_scope(engine) as session:
+        ids = _ids(session, Signup.updated_at < cutoff)
+        if not dry_run:
+            _delete(session, ids)
+    return len(ids)
+
+
+def count_signups(*, engine: Optional[Engine] = None) -> int:
+    engine = ensure_tables(engine)
+    with session_scope(engine) as session:
+        return session.execute(select(func.count()).select_from(Signup)).scalar_one()
+
+
+def signup_rows(ids: List[int], *, engine: Optional[Engine] = None) -> List[Signup]:
+    """Sign-ups by id (for delivery and tests)."""
+    engine = ensure_tables(engine)
+    with session_scope(engine) as session:
+        return list(session.execute(select(Signup).where(Signup.id.in_(ids))).scalars().all())

@@ -19,9 +19,21 @@ Vocabularies (types, themes, provinces, countries) are in :mod:`horizon.initiati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import ClassVar, List, Optional, Tuple
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, PrimaryKeyConstraint, String, Text, func
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.orm import declared_attr, relationship
 
 from horizon.db import Base
@@ -88,6 +100,7 @@ class _InitiativeValue:
     so that "which initiatives have this value" is answered from the index alone."""
 
     __tablename__: str
+    __table__: ClassVar[Table]  # set by the declarative base on each subclass
     value = Column(String(32), nullable=False)
 
     @declared_attr

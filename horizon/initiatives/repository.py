@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from sqlalchemy import and_, bindparam, func, literal_column, select, true, union_all
@@ -88,7 +88,7 @@ class _PlaceGrid:
         self.lat, self.lon = points[:, 0], points[:, 1]
 
     def distances_from(self, origin: Coordinate) -> np.ndarray:
-        return haversine_km(origin[0], origin[1], self.lat, self.lon)
+        return np.asarray(haversine_km(origin[0], origin[1], self.lat, self.lon))
 
 
 _grids: Dict[int, _PlaceGrid] = {}
@@ -105,7 +105,7 @@ def _grid(coords: Dict[str, Coordinate]) -> _PlaceGrid:
 # --- filters -------------------------------------------------------------------------------------------------
 
 
-def _check_code(value: Optional[str], vocabulary: Dict[str, object], what: str) -> Optional[str]:
+def _check_code(value: Optional[str], vocabulary: Mapping[str, object], what: str) -> Optional[str]:
     if value is None:
         return None
     if value not in vocabulary:

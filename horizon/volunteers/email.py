@@ -43,7 +43,7 @@ COMMON_DOMAINS = (
     "proton.me",
     "msn.com",
 )
-DNS_TIMEOUT_S = 3.0
+DNS_TIMEOUT_S = 3  # seconds (email-validator takes a whole number)
 
 
 @dataclass(frozen=True)

@@ -99,15 +99,3 @@ def install_log_redaction() -> None:
         for handler in logging.getLogger().handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):
                 handler.addFilter(RedactingFilter())
-
-
-def uninstall_log_redaction() -> None:
-    """Undo :func:`install_log_redaction` (for tests)."""
-    global _previous_factory
-    with _install_lock:
-        if _previous_factory is not None:
-            logging.setLogRecordFactory(_previous_factory)
-            _previous_factory = None
-        for handler in logging.getLogger().handlers:
-            for f in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
-                handler.removeFilter(f)

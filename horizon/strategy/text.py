@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 SOURCE_DIR = Path(__file__).resolve().parents[2] / "data" / "source"
 FILES = {"nl": "horizon-onze-strategie.txt", "en": "horizon-our-strategy.en.txt"}
@@ -77,11 +77,3 @@ def passage(language: str, section: str, index: int) -> Passage:
         if p.section == section and p.index == index:
             return p
     raise KeyError(f"no passage {section}[{index}] in {language}")
-
-
-def by_section(language: str) -> Dict[str, List[Passage]]:
-    """Passages grouped by section key."""
-    grouped: Dict[str, List[Passage]] = {key: [] for key in SECTION_KEYS}
-    for p in passages(language):
-        grouped[p.section].append(p)
-    return grouped

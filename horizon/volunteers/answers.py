@@ -59,7 +59,6 @@ FIELD_KEYWORDS: Dict[str, Tuple[str, ...]] = {
     "place": ("gemeente", "postcode", "plaats", "woonplaats", "place", "town", "city", "municipality", "postal"),
     "activity": ("activiteit", "keuze", "wat ik wil doen", "activity", "choice", "what i want"),
 }
-FIELDS = tuple(FIELD_KEYWORDS)
 MAX_NAME_WORDS = 6
 MAX_NAME_LENGTH = 80
 

@@ -14,10 +14,11 @@ from sqlalchemy.engine import Engine
 
 from actions.privacy import ActionForgetMe
 from horizon import db, redaction
-from horizon.redaction import RedactingFilter, install_log_redaction, redact, uninstall_log_redaction
+from horizon.redaction import RedactingFilter, install_log_redaction, redact
 from horizon.volunteers import signups
 from horizon.volunteers.models import Notification
 from horizon.volunteers.signups import SignupData, save_signup
+from tests.support.redaction import uninstall_log_redaction
 from tests.unit.conftest import make_tracker
 
 

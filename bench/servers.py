@@ -12,10 +12,9 @@ from typing import Dict, Optional
 
 import rasa.cli
 
-from bot.launcher import Servers, seed_database, wait_until_up
 from bot.paths import ROOT
+from bot.servers import Servers, free_port, isolated_env, seed_sample_data, wait_until_up
 from bot.training import train_command
-from tests.net import free_port
 
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"}
 
@@ -76,30 +75,36 @@ class BaselineBot:
 
 
 class HorizonBot:
-    """This project, trained from its data and started the way `make run` does."""
+    """This project, trained from its data and started the way `make run` does (bot.servers), in the scratch
+    folder: its own databases, logs and runtime files, and no notification settings (nothing is mailed)."""
 
     name = "horizon"
 
     def __init__(self, work: Path) -> None:
         self.work = work
+        runtime = work / "runtime"
         self.servers = Servers(
-            port=free_port(), actions_port=free_port(), model=work / "horizon.tar.gz", env={**os.environ, **QUIET}
+            runtime=runtime,
+            port=free_port(),
+            actions_port=free_port(),
+            model=work / "horizon.tar.gz",
+            env=isolated_env(runtime, **QUIET),
+            logs=work / "logs",
         )
-        self.url = f"http://127.0.0.1:{self.servers.port}"
+        self.url = self.servers.url
 
     def train(self) -> float:
         self.work.mkdir(parents=True, exist_ok=True)
         return _timed(train_command(out=self.work), ROOT)
 
     def start(self) -> float:
-        seed_database()
+        seed_sample_data(self.servers.env)
         start = time.perf_counter()
         self.servers.start()
         return time.perf_counter() - start
 
     def pids(self) -> Dict[str, int]:
-        actions, rasa = self.servers.processes[:2]
-        return {"rasa": rasa.pid, "actions": actions.pid}
+        return self.servers.pids()
 
     def stop(self) -> None:
         self.servers.stop()

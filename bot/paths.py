@@ -12,5 +12,9 @@ VAR = ROOT / "var"  # runtime files: git-ignored
 CONFIG = ROOT / "config.yml"
 DOMAIN = ROOT / "domain"
 DATA = ROOT / "data"
-# What the model is trained from. data/source and data/reference feed the actions, not the model.
-TRAINING_INPUTS = (CONFIG, DOMAIN, DATA / "nlu", DATA / "rules", DATA / "stories", ROOT / "bot" / "nlu")
+# What the model is trained from, relative to the repository root. bot.training adds what the custom
+# components read: the place tables in data/reference (not the sample initiatives, which only the actions
+# read) and the source of every project module they import. data/source feeds the actions, not the model.
+TRAINING_DATA = ("config.yml", "domain", "data/nlu", "data/rules")
+REFERENCE_TABLES = "data/reference/*.csv"
+NOT_READ_BY_THE_MODEL = ("data/reference/sample_initiatives.csv",)

@@ -1,6 +1,7 @@
 """Runs Rasa's own server, `python -m bot.rasa_server run ...` being `rasa run ...`, with our fixes applied.
 
-- Speed: `bot.speedups` (four fixes to Rasa 3.6's hot path, measured with `make bench`).
+- Speed: `bot.speedups` (four fixes to Rasa 3.6's hot path, measured with `make bench`). On any Rasa but the
+  pinned one, or if a part they replace is missing, the server does not start.
 - Privacy: the redacting log filter of the actions (`horizon.redaction`) is installed in this
   process too, so that no email address or phone number reaches the server's log.
 """
@@ -19,7 +20,10 @@ def apply_fixes() -> None:
 
 
 def main() -> None:
-    apply_fixes()
+    try:
+        apply_fixes()
+    except speedups.IncompatibleRasa as error:
+        sys.exit(f"Horizon's Rasa server does not start: {error}")
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -12,15 +12,24 @@
    TCP connection, per request. Each endpoint now keeps one session per event loop, with keep-alive:
    0.17 ms less CPU per action call (0.47 -> 0.29 ms, measured in isolation), and the action server no
    longer accepts a connection per call.
+
+Each fix replaces a private part of Rasa, so `install` refuses any Rasa but the pinned one and checks that
+every attribute it replaces is there before it changes anything. Each fix logs once, at its first use in a
+process, "Horizon speed-up in use: <name>", so a server's log shows which are active
+(tests/e2e/test_speedups_live.py reads it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import weakref
-from typing import Any, Dict, Optional, Set, Text, Type
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Set, Text, Type
 
 import aiohttp
+import rasa
 import rasa.core.processor
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
@@ -31,16 +40,40 @@ from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 from bot.graph_runner import SequentialGraphRunner
 
+logger = logging.getLogger(__name__)
+
+#: The only Rasa these fixes were written for and measured on (requirements.txt pins it).
+PINNED_RASA = "3.6.21"
+
+RESPONSE_SCHEMA = "response schema"
+EVENT_CLASSES = "event classes"
+GRAPH_RUNNER = "graph runner"
+KEPT_SESSIONS = "kept sessions"
+_IN_USE: Set[str] = set()
+
+
+def _in_use(name: str) -> None:
+    """Logs, once per process and fix, that the fix is doing its work (a set look-up on later calls)."""
+    if name not in _IN_USE:
+        _IN_USE.add(name)
+        logger.info("Horizon speed-up in use: %s", name)
+
+
 # --- 1. action responses ---------------------------------------------------------------------------------
 
-_SPEC = RemoteAction.action_response_format_spec()
-_RESPONSE_VALIDATOR = validator_for(_SPEC)(_SPEC)
+
+@functools.cache
+def _response_validator() -> Any:
+    """Rasa's response schema, compiled once (by install, after the version check)."""
+    spec = RemoteAction.action_response_format_spec()
+    return validator_for(spec)(spec)
 
 
 def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     """`RemoteAction._validate_action_result` with a precompiled validator (same schema, same errors)."""
+    _in_use(RESPONSE_SCHEMA)
     try:
-        _RESPONSE_VALIDATOR.validate(result)
+        _response_validator().validate(result)
         return True
     except ValidationError as e:
         e.message += (
@@ -53,7 +86,7 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 # --- 2. event classes --------------------------------------------------------------------------------------
 
-_resolve_event_class = Event.resolve_by_type
+_resolve_event_class = getattr(Event, "resolve_by_type", None)  # Rasa's own, kept before install replaces it
 _EVENT_CLASSES: Dict[Text, Type[Event]] = {}
 
 
@@ -64,7 +97,20 @@ def resolve_event_class(type_name: Text, default: Optional[Type[Event]] = None) 
         found = _resolve_event_class(type_name, default)
         if found is not None and found is not default:
             _EVENT_CLASSES[type_name] = found
+    else:
+        _in_use(EVENT_CLASSES)
     return found
+
+
+# --- 3. graph runs -------------------------------------------------------------------------------------------
+
+
+class ProcessorGraphRunner(SequentialGraphRunner):
+    """The runner the processor loads models with: `SequentialGraphRunner`, saying once that it runs."""
+
+    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+        _in_use(GRAPH_RUNNER)
+        return super().run(inputs, targets)
 
 
 # --- 4. connections ----------------------------------------------------------------------------------------
@@ -105,6 +151,7 @@ def kept_session(self: EndpointConfig) -> KeptSession:
         )
         per_loop[loop] = session
         _OPEN.add(session)
+        _in_use(KEPT_SESSIONS)
     return KeptSession(session)
 
 
@@ -117,8 +164,74 @@ async def close_sessions() -> None:
             await session.close()
 
 
+# --- installing -------------------------------------------------------------------------------------------
+
+
+class IncompatibleRasa(RuntimeError):
+    """The installed Rasa is not the one the fixes were written for: the server must not start with them."""
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One attribute of Rasa that a fix replaces, and what Rasa's own must be for the fix to fit."""
+
+    name: str
+    owner: Any  # a class, or a module
+    attribute: str
+    replacement: Any
+    expected: str
+    fits: Callable[[Any], bool] = callable
+
+    @property
+    def path(self) -> str:
+        owner = getattr(self.owner, "__qualname__", None)
+        module = self.owner.__module__ if owner else self.owner.__name__
+        return ".".join(filter(None, (module, owner, self.attribute)))
+
+    @property
+    def applied(self) -> Any:
+        """What reading the attribute gives once the fix is installed."""
+        return self.replacement.__func__ if isinstance(self.replacement, staticmethod) else self.replacement
+
+
+def _extended_by_our_runner(found: Any) -> bool:
+    return found in SequentialGraphRunner.__bases__
+
+
+PATCHES = (
+    Patch(RESPONSE_SCHEMA, RemoteAction, "_validate_action_result", validate_action_result, "a method"),
+    Patch(EVENT_CLASSES, Event, "resolve_by_type", staticmethod(resolve_event_class), "a static method"),
+    Patch(
+        GRAPH_RUNNER,
+        rasa.core.processor,
+        "DaskGraphRunner",
+        ProcessorGraphRunner,
+        "the runner class that bot.graph_runner extends",
+        _extended_by_our_runner,
+    ),
+    Patch(KEPT_SESSIONS, EndpointConfig, "session", kept_session, "a method"),
+)
+
+
+def check() -> None:
+    """Raises IncompatibleRasa, naming what was expected and what was found, unless every fix fits."""
+    if rasa.__version__ != PINNED_RASA:
+        raise IncompatibleRasa(
+            f"bot.speedups patches internals of Rasa {PINNED_RASA} but found Rasa {rasa.__version__}: install the "
+            f"pinned version (requirements.txt), or check each fix against this one and then change PINNED_RASA."
+        )
+    for patch in PATCHES:
+        found = getattr(patch.owner, patch.attribute, None)
+        if found is not patch.applied and (found is None or not patch.fits(found)):
+            raise IncompatibleRasa(
+                f"bot.speedups cannot install the {patch.name} fix: it replaces {patch.path}, {patch.expected} in "
+                f"Rasa {PINNED_RASA}, but found {found!r} there."
+            )
+
+
 def install() -> None:
-    RemoteAction._validate_action_result = validate_action_result
-    Event.resolve_by_type = staticmethod(resolve_event_class)
-    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # the class the processor loads models with
-    EndpointConfig.session = kept_session
+    """Installs the four fixes, or none of them if any does not fit this Rasa."""
+    check()
+    _response_validator()  # compiled at start, not on the first answer
+    for patch in PATCHES:
+        setattr(patch.owner, patch.attribute, patch.replacement)

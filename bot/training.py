@@ -1,36 +1,122 @@
-"""Trains the model only when its inputs changed, so `make run` starts fast the second time.
+"""Trains the model only when something it is built from changed, so `make run` starts fast the second time.
 
 Rasa's own fingerprinting still loads the whole training graph before it decides that nothing changed;
-hashing the files is instant.
+hashing the files is instant. What the model is built from: the configuration, domain and training data, the
+place tables the custom components read, and the code of the custom components with every project module
+they import (found by reading their `import` statements), so that editing `places.csv` or the everyday-word
+list (horizon/places/words.py) retrains, and editing the volunteer notifications does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, List, Optional, Set
 
-from bot.paths import CONFIG, DATA, DOMAIN, FINGERPRINT, MODEL, MODELS, ROOT, TRAINING_INPUTS
+import yaml
+
+from bot.paths import (
+    CONFIG,
+    DATA,
+    DOMAIN,
+    FINGERPRINT,
+    MODEL,
+    MODELS,
+    NOT_READ_BY_THE_MODEL,
+    REFERENCE_TABLES,
+    ROOT,
+    TRAINING_DATA,
+)
+
+#: The project's own packages: imports of anything else (rasa, spacy, the standard library) are not followed.
+PROJECT_PACKAGES = ("bot", "horizon")
 
 
-def _files(inputs: Iterable[Path]) -> list[Path]:
-    found: list[Path] = []
+def custom_components(config: Path) -> List[str]:
+    """The modules of the pipeline components and policies that `config` names by module path."""
+    settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    names = [str(part.get("name", "")) for key in ("pipeline", "policies") for part in settings.get(key) or []]
+    return sorted({name.rpartition(".")[0] for name in names if "." in name})
+
+
+def _module_file(module: str, root: Path) -> Optional[Path]:
+    """The source file of a project module under `root`, or None (another package, or not a module)."""
+    parts = module.split(".")
+    if parts[0] not in PROJECT_PACKAGES:
+        return None
+    base = root.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(source: Path, module: str) -> Set[str]:
+    """Every module `source` may import (at any depth in the file), with the packages that importing runs."""
+    package = module if source.name == "__init__.py" else module.rpartition(".")[0]
+    found: Set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"), str(source))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: `from . import x`, `from ..places import y`
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from package import module`
+    return _with_packages(found)
+
+
+def _with_packages(modules: Iterable[str]) -> Set[str]:
+    """The modules and their packages: `import a.b.c` runs a/__init__.py and a/b/__init__.py first."""
+    return {".".join(name.split(".")[:i]) for name in modules for i in range(1, name.count(".") + 2)}
+
+
+def component_sources(root: Path = ROOT) -> List[Path]:
+    """The source of the custom components in `root`/config.yml and of every project module they import."""
+    todo = sorted(_with_packages(custom_components(root / "config.yml")))
+    seen: Set[str] = set()
+    files: Set[Path] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        source = _module_file(module, root)
+        if source is not None:
+            files.add(source)
+            todo.extend(_imports(source, module) - seen)
+    return sorted(files)
+
+
+def training_inputs(root: Path = ROOT) -> List[Path]:
+    """Everything the trained model depends on, in the project at `root`."""
+    unread = {root / name for name in NOT_READ_BY_THE_MODEL}
+    tables = [path for path in sorted(root.glob(REFERENCE_TABLES)) if path not in unread]
+    return [root / name for name in TRAINING_DATA] + tables + component_sources(root)
+
+
+def _files(inputs: Iterable[Path]) -> List[Path]:
+    found: Set[Path] = set()
     for path in inputs:
         if path.is_file():
-            found.append(path)
+            found.add(path)
         elif path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            found.update(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return sorted(found)
 
 
-def fingerprint(inputs: Iterable[Path] = TRAINING_INPUTS) -> str:
-    """A hash over the names and contents of every training input."""
+def fingerprint(root: Path = ROOT) -> str:
+    """A hash over the names and contents of every training input of the project at `root`."""
     digest = hashlib.sha256()
-    for path in _files(inputs):
-        digest.update(str(path.relative_to(ROOT)).encode())
+    for path in _files(training_inputs(root)):
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -54,7 +140,6 @@ def train_command(out: Path = MODELS) -> list[str]:
         "--data",
         str(DATA / "nlu"),
         str(DATA / "rules"),
-        str(DATA / "stories"),
         "--out",
         str(out),
         "--fixed-model-name",

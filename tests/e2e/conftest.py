@@ -1,61 +1,58 @@
-"""Starts the real servers the way `make run` does (bot.launcher) on free ports, once per session."""
+"""The real servers, started as `make run` starts them (bot.servers), on free ports, once per session.
+
+The session runs isolated: its own runtime folder and SQLite databases in a temporary folder, seeded with
+the sample initiatives, and no notification, channel or database settings from the developer's environment,
+so that no test writes to var/ or sends real mail. This process reads the same database (DATABASE_URL is
+set here too), as the tests check what the action server stored.
+"""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-from typing import Iterator
+from pathlib import Path
+from typing import Dict, Iterator
 
 import pytest
 
-from bot.launcher import wait_until_up
-from bot.paths import MODEL, ROOT
-from tests.net import free_port
+from bot.paths import MODEL
+from bot.servers import Servers, free_port, isolated_env, seed_sample_data
 
-
-class RunningBot:
-    def __init__(self, process: subprocess.Popen, port: int, actions_port: int, token: str) -> None:
-        self.process, self.port, self.actions_port, self.token = process, port, actions_port, token
-        self.url = f"http://127.0.0.1:{port}"
-
-
-def start_bot() -> RunningBot:
-    """Runs `python -m bot.launcher` (what `make run` runs) on free ports and waits until both servers answer."""
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` first (make test does)")
-    port, actions_port, token = free_port(), free_port(), "e2e-secret-token"
-    env = dict(os.environ, RASA_AUTH_TOKEN=token, RASA_TELEMETRY_ENABLED="false")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.launcher", "--no-train", "--port", str(port), "--actions-port", str(actions_port)],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=300)
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", process, timeout=60)
-    except Exception:
-        stop_bot(process)
-        raise
-    return RunningBot(process, port, actions_port, token)
-
-
-def stop_bot(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+TOKEN = "e2e-secret-token"
 
 
 @pytest.fixture(scope="session")
-def running_bot() -> Iterator[RunningBot]:
-    """One bot for the whole session: starting one takes a while."""
-    bot = start_bot()
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("runtime")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def e2e_env(runtime: Path) -> Iterator[Dict[str, str]]:
+    """The isolated environment, applied to this process as well for the whole session."""
+    env = isolated_env(runtime)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in set(os.environ) - set(env):
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        seed_sample_data(env)
+        yield env
+
+
+@pytest.fixture(scope="session")
+def running_bot(runtime: Path, e2e_env: Dict[str, str]) -> Iterator[Servers]:
+    """One bot for the whole session, its logs in the runtime folder: starting one takes a while."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first (make test does)")
+    servers = Servers(
+        runtime=runtime,
+        port=free_port(),
+        actions_port=free_port(),
+        env=e2e_env,
+        logs=runtime / "logs",
+        token=TOKEN,
+    )
+    servers.start()
     try:
-        yield bot
+        yield servers
     finally:
-        stop_bot(bot.process)
+        servers.stop()

@@ -1,11 +1,22 @@
-"""The launcher behind `make run`: Ctrl-C stops both servers and frees their ports."""
+"""The launcher behind `make run`: it seeds the database, serves in its runtime folder, and Ctrl-C stops both
+servers and frees their ports."""
 
 from __future__ import annotations
 
 import signal
 import socket
+import sqlite3
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict
 
-from tests.e2e.conftest import start_bot, stop_bot
+import pytest
+
+from bot.paths import ROOT
+from bot.servers import free_port, wait_until_up
 
 
 def _port_is_free(port: int) -> bool:
@@ -13,11 +24,34 @@ def _port_is_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_ctrl_c_stops_both_servers():
-    bot = start_bot()  # its own instance: the session's bot stays up for the other tests
+def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> None:
+    """Its own instance, in a runtime folder and database of its own: the session's bot stays up."""
+    port, actions_port = free_port(), free_port()
+    env = dict(e2e_env, DATABASE_URL=f"sqlite:///{tmp_path / 'launcher.db'}", RASA_AUTH_TOKEN="launcher-token")
+    command = [sys.executable, "-m", "bot.launcher", "--no-train", "--runtime", str(tmp_path)]
+    command += ["--port", str(port), "--actions-port", str(actions_port)]
+    launcher = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
-        bot.process.send_signal(signal.SIGINT)
-        assert bot.process.wait(60) == 0
-        assert _port_is_free(bot.port) and _port_is_free(bot.actions_port)
+        wait_until_up(f"http://127.0.0.1:{port}/", launcher)
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", launcher)
+        with pytest.raises(urllib.error.HTTPError) as refused:  # RASA_AUTH_TOKEN protects the HTTP API
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
+        assert refused.value.code == 401
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?token=launcher-token", timeout=10) as ok:
+            assert ok.status == 200
+        assert str(tmp_path / "tracker.db") in (tmp_path / "endpoints.yml").read_text()
+        assert (tmp_path / "credentials.yml").exists()
+        with sqlite3.connect(tmp_path / "launcher.db") as db:  # seeded with the sample initiatives at start
+            assert db.execute("SELECT count(*) FROM initiatives").fetchone()[0] > 0
+
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(60) == 0
+        assert _port_is_free(port) and _port_is_free(actions_port)
     finally:
-        stop_bot(bot.process)
+        if launcher.poll() is None:  # SIGTERM: the launcher still stops its servers
+            launcher.terminate()
+            try:
+                launcher.wait(60)
+            except subprocess.TimeoutExpired:
+                launcher.kill()
+                launcher.wait()

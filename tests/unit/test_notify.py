@@ -24,12 +24,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 
 from bot.paths import ROOT
+from bot.servers import free_port
 from horizon import db
 from horizon.initiatives import importer
 from horizon.volunteers import outbox, signups
 from horizon.volunteers.notify import NotifyConfig, deliver_due, deliver_one, deliver_soon
 from horizon.volunteers.signups import SignupData, save_signup
-from tests.net import free_port
 from tests.support.initiatives import row, write_csv
 
 CENTRAL = "vrijwilligers@11-centraal.be"

@@ -21,7 +21,7 @@ from rasa.core.run import configure_app
 from sanic import Sanic
 
 from bot.channels.socketio import MAX_MESSAGE_CHARS, SocketIOInput
-from tests.net import free_port
+from bot.servers import free_port
 
 REPLY_TIMEOUT = 5.0
 CARD = {"title": "Wereldwinkel Gent", "subtitle": "Gent", "text": "Help mee", "url": "https://example.org/a"}

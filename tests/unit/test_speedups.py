@@ -1,19 +1,37 @@
-"""bot.speedups: the fixes answer, accept and refuse exactly as Rasa's own code does."""
+"""bot.speedups: the fixes answer, accept and refuse exactly as Rasa's own code does, and are installed only
+on the Rasa they were written for."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import re
+import subprocess
+import sys
 from typing import Any, Dict, List
 
 import pytest
+import rasa
+import rasa.core.processor
 from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, UserUttered
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.speedups import _EVENT_CLASSES, close_sessions, kept_session, resolve_event_class, validate_action_result
-from tests.net import free_port
+from bot import speedups
+from bot.paths import ROOT
+from bot.servers import free_port
+from bot.speedups import (
+    _EVENT_CLASSES,
+    PATCHES,
+    IncompatibleRasa,
+    Patch,
+    close_sessions,
+    kept_session,
+    resolve_event_class,
+    validate_action_result,
+)
 
 VALID = [
     {"events": [], "responses": []},
@@ -138,3 +156,61 @@ async def test_an_error_status_still_raises_as_in_rasa(kept):
     async with CountingServer() as url:
         with pytest.raises(ClientResponseError):
             await EndpointConfig(url.replace("/webhook", "/missing")).request(json={})
+
+
+# --- the guard: the pinned Rasa only, every replaced part present --------------------------------------------
+
+
+@pytest.fixture
+def rasa_restored(monkeypatch):
+    """Whatever install() replaces in this test is put back afterwards."""
+    for patch in PATCHES:
+        monkeypatch.setattr(patch.owner, patch.attribute, inspect.getattr_static(patch.owner, patch.attribute))
+
+
+def unchanged(*patches: Patch) -> bool:
+    return all(getattr(p.owner, p.attribute, None) is not p.applied for p in patches)
+
+
+def test_install_replaces_every_part_once_even_when_called_twice(rasa_restored):
+    speedups.install()
+    speedups.install()
+    assert all(getattr(p.owner, p.attribute) is p.applied for p in PATCHES)
+    assert rasa.core.processor.DaskGraphRunner is speedups.ProcessorGraphRunner
+
+
+def test_another_rasa_version_is_refused_naming_both(monkeypatch, rasa_restored):
+    monkeypatch.setattr(rasa, "__version__", "3.6.20")
+    with pytest.raises(IncompatibleRasa, match=r"Rasa 3\.6\.21 but found Rasa 3\.6\.20"):
+        speedups.install()
+    assert unchanged(*PATCHES)
+
+
+@pytest.mark.parametrize("patch", PATCHES, ids=lambda p: p.name)
+def test_a_missing_part_is_refused_by_name_and_nothing_is_patched(monkeypatch, rasa_restored, patch):
+    monkeypatch.delattr(patch.owner, patch.attribute)
+    with pytest.raises(IncompatibleRasa) as refused:
+        speedups.install()
+    assert f"replaces {patch.path}, {patch.expected}" in str(refused.value)
+    assert "found None" in str(refused.value)
+    assert unchanged(*PATCHES)
+
+
+def test_a_part_of_another_kind_is_refused(monkeypatch, rasa_restored):
+    monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", object)
+    with pytest.raises(IncompatibleRasa, match="rasa.core.processor.DaskGraphRunner.*found <class 'object'>"):
+        speedups.install()
+
+
+def test_the_pinned_version_is_the_one_requirements_install():
+    pins = re.findall(r"^rasa(?:\[[^\]]*\])?==(\S+)", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+    assert pins == [speedups.PINNED_RASA]
+
+
+def test_the_server_does_not_start_on_another_rasa():
+    """What a person sees: one sentence naming both versions, and a failed exit, before any port opens."""
+    program = "import rasa; rasa.__version__ = '3.7.0'; from bot.rasa_server import main; main()"
+    done = subprocess.run([sys.executable, "-c", program, "run"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "Horizon's Rasa server does not start: bot.speedups patches internals of Rasa 3.6.21" in done.stderr
+    assert "found Rasa 3.7.0" in done.stderr

@@ -1,5 +1,5 @@
 """A volunteer signs up, asks a question half-way, corrects a field and is forgotten: through the real Rasa
-server, the real action server and the real database (``DATABASE_URL``, default var/horizon.db)."""
+server, the real action server and the real database (the session's own temporary ``DATABASE_URL``)."""
 
 from __future__ import annotations
 

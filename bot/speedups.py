@@ -155,15 +155,6 @@ def kept_session(self: EndpointConfig) -> KeptSession:
     return KeptSession(session)
 
 
-async def close_sessions() -> None:
-    """Closes the kept sessions of the running loop (tests; a server's are closed when its process ends)."""
-    loop = asyncio.get_running_loop()
-    for session in list(_OPEN):
-        if session.closed or session._loop is loop:
-            _OPEN.discard(session)
-            await session.close()
-
-
 # --- installing -------------------------------------------------------------------------------------------
 
 

@@ -27,11 +27,11 @@ from bot.speedups import (
     PATCHES,
     IncompatibleRasa,
     Patch,
-    close_sessions,
     kept_session,
     resolve_event_class,
     validate_action_result,
 )
+from tests.support.speedups import close_sessions
 
 VALID = [
     {"events": [], "responses": []},

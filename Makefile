@@ -63,6 +63,9 @@ test-browser: $(INSTALLED) system-deps   ## the web widget in Debian's Chromium 
 bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and training time vs. the stock bot
 	$(PY) -m bench
 
+migrate: $(INSTALLED)            ## upgrade the database schema to the newest migration (make run does it too)
+	$(PY) -m horizon.cli migrate
+
 import: $(INSTALLED)             ## load the organisation's CSV export: make import FILE=export.csv
 	$(PY) -m horizon.cli import $(FILE)
 

@@ -389,7 +389,7 @@ def signup_from(tracker: Tracker) -> SignupData:
 
 
 class ActionSubmitVolunteer(Action):
-    """Stores a confirmed sign-up (and queues its notification), then tells the person; else forgets."""
+    """Stores a confirmed sign-up (and queues its notifications), then tells the person; else forgets."""
 
     def name(self) -> Text:
         return "action_submit_volunteer"
@@ -406,7 +406,8 @@ class ActionSubmitVolunteer(Action):
             return [SlotSet("volunteer_confirmed", None), SlotSet(REQUESTED, None)]
         dispatcher.utter_message(response="utter_volunteer_signed_up" if result.created else "utter_volunteer_updated")
         logger.info("volunteer sign-up %s %s", result.signup_id, "created" if result.created else "updated")
-        deliver_soon(result.notification_id)
+        for notification_id in result.notification_ids:  # to the team, and the confirmation to the volunteer
+            deliver_soon(notification_id)
         return reset_events()
 
 

@@ -3,7 +3,8 @@
     validate FILE            check an initiatives CSV without touching the database
     import FILE [--source S] validate and upsert an initiatives CSV (all or nothing)
     export FILE              write every initiative to a CSV file in the same format
-    seed [--file FILE]       create the tables; load the sample initiatives when there are none
+    migrate                  upgrade the database schema to the newest migration (``make run`` does it too)
+    seed [--file FILE]       upgrade the schema; load the sample initiatives when there are none
     remove-source SOURCE     delete every initiative of one source (``sample`` after loading the real list)
     deliver [--limit N]      send the volunteer notifications that are due, retrying failed ones
     purge [--days N]         delete sign-ups older than the retention period
@@ -34,6 +35,7 @@ from horizon.initiatives.importer import (
     seed,
 )
 from horizon.redaction import install_log_redaction
+from horizon.schema import head_revision, upgrade_schema
 from horizon.volunteers.notify import deliver_due
 from horizon.volunteers.signups import purge, retention_days
 
@@ -49,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("file", type=Path)
         cmd.add_argument("--source", help="source for rows whose source column is empty")
     sub.add_parser("export", help="write all initiatives to a CSV file").add_argument("file", type=Path)
-    sub.add_parser("seed", help="create tables; load the sample file when empty").add_argument(
+    sub.add_parser("migrate", help="upgrade the database schema to the newest migration")
+    sub.add_parser("seed", help="upgrade the schema; load the sample file when empty").add_argument(
         "--file", type=Path, help="CSV to load instead of the sample file"
     )
     sub.add_parser("remove-source", help="delete all initiatives of one source").add_argument("source")
@@ -66,6 +69,11 @@ def _validate(args: argparse.Namespace) -> str:
     if errors:
         raise ImportRejected(errors)
     return f"{len(records)} valid initiatives"
+
+
+def _migrate(args: argparse.Namespace) -> str:
+    revision = upgrade_schema()
+    return f"database schema at revision {revision}" + (" (newest)" if revision == head_revision() else "")
 
 
 def _seed(args: argparse.Namespace) -> str:
@@ -95,6 +103,7 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], str]] = {
     "validate": _validate,
     "import": lambda args: f"imported {args.file}: {import_file(args.file, default_source=args.source)}",
     "export": lambda args: f"exported {export_file(args.file)} initiatives to {args.file}",
+    "migrate": _migrate,
     "seed": _seed,
     "remove-source": lambda args: f"removed {remove_source(args.source)} initiatives with source {args.source!r}",
     "deliver": _deliver,

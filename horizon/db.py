@@ -81,9 +81,10 @@ def make_engine(url: Optional[str] = None, *, schema: Optional[str] = None) -> E
 def _sqlite_engine(url: str, path: Optional[str]) -> Engine:
     """SQLite: create the folder, allow use from worker threads, wait briefly on a locked file."""
     pool: Dict[str, Any] = {}
-    on_disk = bool(path) and path != ":memory:"
-    if on_disk:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    file = Path(path) if path and path != ":memory:" else None
+    on_disk = file is not None
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
         # SQLAlchemy 1.4 opens a new SQLite connection per checkout (NullPool), and each new connection
         # re-reads the schema: a pool makes a look-up several times cheaper.
         pool = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 5, "pool_timeout": 5}

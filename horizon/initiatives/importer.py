@@ -10,7 +10,7 @@ Command line (from the repository root)::
     python -m horizon.cli validate FILE
     python -m horizon.cli import FILE [--source "11.11.11 export 2026-11"]
     python -m horizon.cli export FILE
-    python -m horizon.cli seed            # create tables; load the sample file if empty
+    python -m horizon.cli seed            # upgrade the schema; load the sample file if empty
     python -m horizon.cli remove-source sample
 
 Error messages never repeat e-mail addresses or names (no personal data in logs or terminals).
@@ -31,11 +31,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from horizon.db import Base, get_engine, session_scope
+from horizon.db import Base, session_scope
 from horizon.initiatives.models import Initiative, InitiativeData
 from horizon.initiatives.repository import SAMPLE_SOURCE, municipality_coords
 from horizon.initiatives.vocabulary import INITIATIVE_TYPES, THEMES, is_country_code, province_of
 from horizon.paths import REFERENCE_DIR
+from horizon.schema import ensure_schema
 
 T = TypeVar("T")
 SAMPLE_CSV = REFERENCE_DIR / "sample_initiatives.csv"
@@ -411,8 +412,8 @@ def upsert(session: Session, records: Sequence[Record], chunk: int = 500) -> Imp
 
 
 def create_schema(engine: Optional[Engine] = None) -> None:
-    """Create missing tables (idempotent)."""
-    Base.metadata.create_all(engine or get_engine())
+    """Bring the schema to the newest migration, once per engine (:mod:`horizon.schema`)."""
+    ensure_schema(engine)
 
 
 def import_file(
@@ -475,7 +476,7 @@ def count_initiatives(engine: Optional[Engine] = None) -> int:
 
 
 def seed(path: Optional[Path] = None, *, engine: Optional[Engine] = None) -> Optional[ImportReport]:
-    """Create the tables and load the sample file, but only into an empty database (for ``make run``)."""
+    """Upgrade the schema, then load the sample file, but only into an empty database (for ``make run``)."""
     create_schema(engine)
     if count_initiatives(engine):
         return None

@@ -9,6 +9,9 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
 from horizon.db import Base
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+#: What an outbox row sends: the sign-up to the nearest local group or the central address ("team"), or the
+#: confirmation to the volunteer themself ("confirmation").
+TEAM, CONFIRMATION = "team", "confirmation"
 
 
 def utcnow() -> datetime:
@@ -36,7 +39,8 @@ class Signup(Base):
 
 
 class Notification(Base):
-    """The outbox: one row per notification to send about a sign-up. Holds no personal data."""
+    """The outbox: one row per notification to send about a sign-up. Holds no personal data: the message is
+    written from the sign-up when it is sent, so it always carries the latest data."""
 
     __tablename__ = "signup_notifications"
 
@@ -47,8 +51,10 @@ class Notification(Base):
     next_attempt_at = Column(DateTime, nullable=False)
     locked_until = Column(DateTime)
     last_error = Column(String(200))  # an exception class and a status code: never a message text
-    recipient_kind = Column(String(100))  # "group:<initiative id>" or "central": never a person's address
+    recipient_kind = Column(String(100))  # "group:<initiative id>", "central" or "volunteer": never an address
     created_at = Column(DateTime, nullable=False)
     delivered_at = Column(DateTime)
+    # Last, where revision 0002 added it (ALTER TABLE appends), so that create_all makes the same table.
+    kind = Column(String(16), nullable=False, default=TEAM, server_default=TEAM)
 
     __table_args__ = (Index("ix_signup_notifications_due", "status", "next_attempt_at"),)

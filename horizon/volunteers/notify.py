@@ -1,7 +1,14 @@
-"""Telling the people who follow up that a volunteer signed up: by e-mail (SMTP) or by a webhook.
+"""Telling the people who follow up that a volunteer signed up, and the volunteer that it worked: by e-mail
+(SMTP) or by a webhook.
 
-Who is told: the nearest local group (an 11-groep within ``NOTIFY_MAX_GROUP_KM``) when its record allows
-its contact to be used, and it is not sample data; otherwise the central address ``NOTIFY_CENTRAL_EMAIL``.
+Each sign-up queues two notifications (:mod:`horizon.volunteers.signups`):
+
+* "team": to the nearest local group (an 11-groep within ``NOTIFY_MAX_GROUP_KM``) when its record allows its
+  contact to be used, and it is not sample data; otherwise to the central address ``NOTIFY_CENTRAL_EMAIL``.
+* "confirmation": to the volunteer's own address, in the sign-up's language
+  (:mod:`horizon.volunteers.confirmation`). By webhook, the event ``volunteer.signup.confirmation`` carries
+  the rendered subject and text for the organisation's system to send. Replies go to ``SMTP_FROM``: a person
+  should read that mailbox (the message says that replying "vergeet mij" erases the sign-up).
 
 How: notifications are rows of the outbox (:mod:`horizon.volunteers.outbox`), written with the sign-up. Right
 after a sign-up, :func:`deliver_soon` tries once in the background (the conversation never waits for it);
@@ -38,6 +45,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any, Dict, Mapping, Optional, Set
 
 import aiohttp
@@ -50,6 +58,8 @@ from horizon.initiatives.repository import municipality_coords, nearest
 from horizon.places import default_resolver, municipality_label
 from horizon.volunteers import outbox
 from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.confirmation import Confirmation, confirmation_language, render_confirmation
+from horizon.volunteers.signups import retention_days
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +136,13 @@ class DeliveryFailed(RuntimeError):
 # --- recipient -----------------------------------------------------------------------------------------------
 
 
+#: The recipient kind of a confirmation (stored and logged instead of the address).
+VOLUNTEER = "volunteer"
+
+
 @dataclass(frozen=True)
 class Recipient:
-    kind: str  # "group:<initiative id>" or "central"
+    kind: str  # "group:<initiative id>", "central" or "volunteer"
     email: Optional[str]
     group_name: Optional[str] = None  # the nearest group, also when its contact may not be used
 
@@ -157,10 +171,10 @@ def choose_recipient(job: outbox.Job, config: NotifyConfig, engine: Optional[Eng
 # --- message -------------------------------------------------------------------------------------------------
 
 
-def place_label(job: outbox.Job) -> str:
-    """The volunteer's municipality in Dutch, the team's working language: "Gent (9000)"."""
+def place_label(job: outbox.Job, language: str = "nl") -> str:
+    """The volunteer's municipality, by default in Dutch, the team's working language: "Gent (9000)"."""
     municipality = default_resolver().municipality(job.refnis)
-    return municipality_label(municipality, "nl", job.postcode) if municipality else job.refnis
+    return municipality_label(municipality, language, job.postcode) if municipality else job.refnis
 
 
 def payload(job: outbox.Job, recipient: Recipient) -> Dict[str, Any]:
@@ -185,14 +199,61 @@ def payload(job: outbox.Job, recipient: Recipient) -> Dict[str, Any]:
     }
 
 
+def confirmation(job: outbox.Job) -> Confirmation:
+    """The confirmation to the volunteer, rendered in the sign-up's language."""
+    language = confirmation_language(job.language)
+    return render_confirmation(
+        name=job.name,
+        email=job.email,
+        activity=job.activity,
+        place=place_label(job, language),
+        language=language,
+        is_update=job.is_update,
+        retention_days=retention_days(),
+    )
+
+
+def confirmation_payload(job: outbox.Job) -> Dict[str, Any]:
+    """The webhook body of a confirmation: the organisation's system sends ``text`` to ``to``."""
+    message = confirmation(job)
+    return {
+        "event": "volunteer.signup.confirmation",
+        "notification_id": job.notification_id,
+        "signup_id": job.signup_id,
+        "language": message.language,
+        "to": {"name": job.name, "email": job.email},
+        "subject": message.subject,
+        "text": message.text,
+    }
+
+
+def _new_message(config: NotifyConfig, to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = config.smtp_from
+    message["To"] = to
+    message["Date"] = formatdate(usegmt=True)
+    # The sender's domain, not the host's name: make_msgid would otherwise look it up in DNS.
+    message["Message-ID"] = make_msgid(domain=config.smtp_from.rpartition("@")[2] or "localhost")
+    return message
+
+
+def build_confirmation_email(job: outbox.Job, config: NotifyConfig) -> EmailMessage:
+    """The confirmation, to the volunteer's own address only."""
+    rendered = confirmation(job)
+    message = _new_message(config, job.email)
+    message["Subject"] = rendered.subject
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies back to SMTP_FROM
+    message.set_content(rendered.text)
+    message["Content-Language"] = rendered.language  # after set_content, which resets the Content-* headers
+    return message
+
+
 def build_email(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> EmailMessage:
     """A short Dutch message (the organisation's working language) with Reply-To set to the volunteer."""
     if not recipient.email:
         raise NotConfigured("no recipient address (set NOTIFY_CENTRAL_EMAIL)")
     body = payload(job, recipient)["volunteer"]
-    message = EmailMessage()
-    message["From"] = config.smtp_from
-    message["To"] = recipient.email
+    message = _new_message(config, recipient.email)
     message["Reply-To"] = job.email
     what = "Bijgewerkte inschrijving" if job.is_update else "Nieuwe vrijwilliger"
     message["Subject"] = f"{what} via Horizon: {body['municipality']}"
@@ -262,9 +323,14 @@ async def send_webhook(body: Dict[str, Any], config: NotifyConfig) -> None:
 async def send(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> None:
     """Send one notification with the configured transport, within ``timeout_s``."""
     if config.transport == "webhook":
-        await asyncio.wait_for(send_webhook(payload(job, recipient), config), timeout=config.timeout_s + 1)
+        body = confirmation_payload(job) if job.is_confirmation else payload(job, recipient)
+        await asyncio.wait_for(send_webhook(body, config), timeout=config.timeout_s + 1)
     elif config.transport == "smtp":
-        await asyncio.wait_for(send_smtp(build_email(job, recipient, config), config), timeout=config.timeout_s + 1)
+        if job.is_confirmation:
+            message = build_confirmation_email(job, config)
+        else:
+            message = build_email(job, recipient, config)
+        await asyncio.wait_for(send_smtp(message, config), timeout=config.timeout_s + 1)
     else:
         raise NotConfigured("no notification transport configured (NOTIFY_TRANSPORT, SMTP_HOST or NOTIFY_WEBHOOK_URL)")
 
@@ -281,7 +347,10 @@ async def deliver_one(
     if job is None:
         return "busy"
     try:
-        recipient = await run_db(choose_recipient, job, config, engine)
+        if job.is_confirmation:
+            recipient = Recipient(kind=VOLUNTEER, email=job.email)
+        else:
+            recipient = await run_db(choose_recipient, job, config, engine)
         await send(job, recipient, config)
     except (NotConfigured, DeliveryFailed, asyncio.TimeoutError, DatabaseUnavailable) as exc:
         error = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__
@@ -295,10 +364,17 @@ async def deliver_one(
             engine=engine,
         )
         log = logger.error if status == outbox.FAILED else logger.warning
-        log("notify: notification %s attempt %s failed (%s); now %s", notification_id, job.attempts + 1, error, status)
+        log(
+            "notify: notification %s (%s) attempt %s failed (%s); now %s",
+            notification_id,
+            job.kind,
+            job.attempts + 1,
+            error,
+            status,
+        )
         return status
     await run_db(outbox.mark_delivered, notification_id, recipient.kind, engine=engine)
-    logger.info("notify: notification %s delivered to %s", notification_id, recipient.kind)
+    logger.info("notify: notification %s (%s) delivered to %s", notification_id, job.kind, recipient.kind)
     return outbox.DELIVERED
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 
 from horizon.db import session_scope
-from horizon.volunteers.models import DELIVERED, FAILED, PENDING, Notification, Signup, utcnow
-from horizon.volunteers.signups import ensure_tables
+from horizon.schema import ensure_schema
+from horizon.volunteers.models import CONFIRMATION, DELIVERED, FAILED, PENDING, Notification, Signup, utcnow
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Job:
     """What a delivery needs: the notification and a copy of its sign-up."""
 
     notification_id: int
+    kind: str  # TEAM or CONFIRMATION
     attempts: int
     signup_id: int
     name: str
@@ -42,6 +43,10 @@ class Job:
     def is_update(self) -> bool:
         return self.updated_at > self.created_at
 
+    @property
+    def is_confirmation(self) -> bool:
+        return self.kind == CONFIRMATION
+
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     return (
@@ -55,7 +60,7 @@ def claim(
     notification_id: int, lease_s: float, *, engine: Optional[Engine] = None, now: Optional[datetime] = None
 ) -> Optional[Job]:
     """Claim one notification if it is due and free; the job, or None when it is not ours to send."""
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
         claimed = session.execute(
@@ -76,6 +81,7 @@ def claim(
         note, signup = row
         return Job(
             notification_id=note.id,
+            kind=note.kind,
             attempts=note.attempts,
             signup_id=signup.id,
             name=signup.name,
@@ -91,7 +97,7 @@ def claim(
 
 def due_ids(limit: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None) -> List[int]:
     """Ids of notifications that are due and not claimed, oldest first."""
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
         return list(
@@ -109,7 +115,7 @@ def due_ids(limit: int, *, engine: Optional[Engine] = None, now: Optional[dateti
 def mark_delivered(
     notification_id: int, recipient_kind: str, *, engine: Optional[Engine] = None, now: Optional[datetime] = None
 ) -> None:
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
         session.execute(
@@ -143,7 +149,7 @@ def mark_failed(
     now: Optional[datetime] = None,
 ) -> str:
     """Record a failed attempt; returns the new status (pending to retry later, or failed for good)."""
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
         note = session.get(Notification, notification_id)
@@ -161,6 +167,6 @@ def mark_failed(
 
 def notification(notification_id: int, *, engine: Optional[Engine] = None) -> Optional[Notification]:
     """One outbox row (for the command's report and for tests)."""
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     with session_scope(engine) as session:
         return session.get(Notification, notification_id)

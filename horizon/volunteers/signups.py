@@ -1,14 +1,15 @@
-"""Volunteer sign-ups: the tables, saving one (with its notification), forgetting, and retention.
+"""Volunteer sign-ups: saving one (with its notifications), forgetting, and retention.
 
 Why it is built like this:
 
 * One row per person: ``email_key`` (the normalised address in lower case) is unique, so signing up
   twice updates the row instead of adding a second one; a race between two saves is settled by the
   unique index (the loser retries as an update).
-* A sign-up and its notification row are written in one transaction (a transactional outbox). The person
-  is told "you're signed up" only after the commit, so a crash before it loses nothing the person was
-  told about, and a crash after it loses nothing either: :mod:`horizon.volunteers.notify` delivers the
-  notification later and retries until it succeeds.
+* A sign-up and its notification rows are written in one transaction (a transactional outbox): one for
+  the team (the nearest local group or the central address) and one confirmation for the volunteer. The
+  person is told "you're signed up" only after the commit, so a crash before it loses nothing the person
+  was told about, and a crash after it loses nothing either: :mod:`horizon.volunteers.notify` delivers the
+  notifications later and retries until it succeeds.
 * Forgetting a person deletes the sign-up; its notifications go with it (ON DELETE CASCADE), so a
   pending notification is never sent for someone who asked to be forgotten.
 * The conversation id is stored only as a keyed SHA-256 hash (``HORIZON_ID_PEPPER``): channel ids can
@@ -16,7 +17,7 @@ Why it is built like this:
 * ``SIGNUP_RETENTION_DAYS`` (default 365) bounds how long a sign-up is kept after its last update;
   ``python -m horizon.cli purge`` enforces it (run it daily from a timer or ``make purge``).
 
-Tables are created on first use, on the same engine as the initiatives (:mod:`horizon.db`).
+The schema is upgraded on first use, on the same engine as the initiatives (:mod:`horizon.schema`).
 """
 
 from __future__ import annotations
@@ -24,43 +25,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import threading
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, List, Optional, Set
+from typing import Iterable, List, Optional, Set, Tuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from horizon.db import Base, get_engine, session_scope
+from horizon.db import session_scope
+from horizon.schema import ensure_schema
 from horizon.volunteers.activities import ACTIVITIES
 from horizon.volunteers.email import email_key
-from horizon.volunteers.models import DELIVERED, PENDING, Notification, Signup, utcnow
+from horizon.volunteers.models import CONFIRMATION, DELIVERED, PENDING, TEAM, Notification, Signup, utcnow
 
 DEFAULT_RETENTION_DAYS = 365
-
-
-# --- tables --------------------------------------------------------------------------------------------------
-
-# Engines whose tables exist. A WeakSet, not a set of id()s: a new engine can get the id of a disposed one.
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-_ready_lock = threading.Lock()
-
-
-def ensure_tables(engine: Optional[Engine] = None) -> Engine:
-    """Create the project's tables once per engine (``CREATE TABLE IF NOT EXISTS`` semantics)."""
-    engine = engine or get_engine()
-    with _ready_lock:
-        if engine not in _ready:
-            try:
-                Base.metadata.create_all(engine)
-            except IntegrityError:  # another process created them at the same moment (PostgreSQL catalog)
-                Base.metadata.create_all(engine)
-            _ready.add(engine)
-    return engine
 
 
 # --- conversation ids ----------------------------------------------------------------------------------------
@@ -102,12 +82,18 @@ class SignupData:
 class SaveResult:
     signup_id: int
     created: bool  # False: the address was already signed up and the row was updated
-    notification_id: int
+    notification_id: int  # to the team
+    confirmation_id: int  # to the volunteer
+
+    @property
+    def notification_ids(self) -> Tuple[int, int]:
+        """Both outbox rows, to try to deliver at once."""
+        return (self.notification_id, self.confirmation_id)
 
 
 def save_signup(data: SignupData, *, engine: Optional[Engine] = None, now: Optional[datetime] = None) -> SaveResult:
-    """Insert or update the sign-up and queue its notification, in one transaction (blocking)."""
-    engine = ensure_tables(engine)
+    """Insert or update the sign-up and queue its notifications, in one transaction (blocking)."""
+    engine = ensure_schema(engine)
     now = now or utcnow()
     try:
         with session_scope(engine) as session:
@@ -136,16 +122,31 @@ def _save(session: Session, data: SignupData, now: datetime) -> SaveResult:
     row.consent_at = now
     row.updated_at = now
     session.flush()
-    notification = (
-        session.execute(select(Notification).where(Notification.signup_id == row.id, Notification.status == PENDING))
+    team = _queue(session, row.id, TEAM, now)
+    confirmation = _queue(session, row.id, CONFIRMATION, now)
+    return SaveResult(signup_id=row.id, created=created, notification_id=team.id, confirmation_id=confirmation.id)
+
+
+def _queue(session: Session, signup_id: int, kind: str, now: datetime) -> Notification:
+    """The sign-up's pending notification of this kind, else a new one. One pending of each kind is enough:
+    the message is written from the sign-up when it is sent, so it carries the latest data."""
+    pending = (
+        session.execute(
+            select(Notification).where(
+                Notification.signup_id == signup_id, Notification.kind == kind, Notification.status == PENDING
+            )
+        )
         .scalars()
         .first()
     )
-    if notification is None:  # one pending notification per sign-up is enough: it reads the latest data
-        notification = Notification(signup_id=row.id, status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
-        session.add(notification)
-        session.flush()
-    return SaveResult(signup_id=row.id, created=created, notification_id=notification.id)
+    if pending is not None:
+        return pending
+    notification = Notification(
+        signup_id=signup_id, kind=kind, status=PENDING, attempts=0, next_attempt_at=now, created_at=now
+    )
+    session.add(notification)
+    session.flush()
+    return notification
 
 
 # --- forgetting ----------------------------------------------------------------------------------------------
@@ -158,7 +159,7 @@ class ForgetReport:
 
     linked: int = 0
     by_address: int = 0
-    already_shared: bool = False  # a notification about a linked sign-up had already been delivered
+    already_shared: bool = False  # the team had already been sent a linked sign-up (not: its confirmation)
 
 
 def forget(
@@ -169,7 +170,7 @@ def forget(
     engine: Optional[Engine] = None,
 ) -> ForgetReport:
     """Delete every sign-up of the conversation, of ``own_emails`` and of ``other_emails`` (blocking)."""
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     own_keys = {email_key(e) for e in own_emails if e}
     other_keys = {email_key(e) for e in other_emails if e} - own_keys
     with session_scope(engine) as session:
@@ -183,7 +184,11 @@ def forget(
             and session.execute(
                 select(func.count())
                 .select_from(Notification)
-                .where(Notification.signup_id.in_(linked_ids), Notification.status == DELIVERED)
+                .where(
+                    Notification.signup_id.in_(linked_ids),
+                    Notification.kind == TEAM,  # the confirmation went to the person themself
+                    Notification.status == DELIVERED,
+                )
             ).scalar_one()
             > 0
         )
@@ -196,7 +201,8 @@ def _ids(session: Session, condition) -> Set[int]:  # type: ignore[no-untyped-de
 
 
 def _delete(session: Session, ids: Set[int]) -> None:
-    """Delete sign-ups and, explicitly too, their notifications (in case a database ignores the cascade)."""
+    """Delete sign-ups and, explicitly too, their notifications of every kind (in case a database ignores the
+    cascade)."""
     if ids:
         session.execute(delete(Notification).where(Notification.signup_id.in_(ids)))
         session.execute(delete(Signup).where(Signup.id.in_(ids)))
@@ -228,7 +234,7 @@ def purge(
     if days < 1:
         raise ValueError("retention must be at least 1 day")
     cutoff = (now or utcnow()) - timedelta(days=days)
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     with session_scope(engine) as session:
         ids = _ids(session, Signup.updated_at < cutoff)
         if not dry_run:
@@ -237,13 +243,13 @@ def purge(
 
 
 def count_signups(*, engine: Optional[Engine] = None) -> int:
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     with session_scope(engine) as session:
         return session.execute(select(func.count()).select_from(Signup)).scalar_one()
 
 
 def signup_rows(ids: List[int], *, engine: Optional[Engine] = None) -> List[Signup]:
     """Sign-ups by id (for delivery and tests)."""
-    engine = ensure_tables(engine)
+    engine = ensure_schema(engine)
     with session_scope(engine) as session:
         return list(session.execute(select(Signup).where(Signup.id.in_(ids))).scalars().all())

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.paths import DOMAIN, MODEL
 from horizon import db
-from horizon.initiatives import importer
+from horizon.schema import ensure_schema
 from tests.postgres import PG_URL, require_postgres
 
 
@@ -67,28 +67,36 @@ def trained_agent():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database with the schema, installed as the process-wide engine."""
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database without tables: a SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
     if request.param == "sqlite":
         eng = db.make_engine(f"sqlite:///{tmp_path / 'horizon.db'}")
-        cleanup = None
-    else:
-        require_postgres()
-        schema = f"horizon_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(PG_URL, future=True)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        eng = db.make_engine(PG_URL, schema=schema)
-        cleanup = (admin, schema)
-    importer.create_schema(eng)
-    db.set_engine(eng)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
+        return
+    require_postgres()
+    schema = f"horizon_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    eng = db.make_engine(PG_URL, schema=schema)
     try:
         yield eng
     finally:
-        db.set_engine(None)
         eng.dispose()
-        if cleanup:
-            admin, schema = cleanup
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Iterator[Engine]:
+    """An empty database with the schema made by the migrations, installed as the process-wide engine."""
+    ensure_schema(empty_engine)
+    db.set_engine(empty_engine)
+    try:
+        yield empty_engine
+    finally:
+        db.set_engine(None)

@@ -1,5 +1,8 @@
 """Notifications: a real SMTP server (aiosmtpd) and a real webhook receiver (aiohttp) on loopback, a real
-database (SQLite and PostgreSQL), the outbox with retries, and the ``deliver`` command as a process."""
+database (SQLite and PostgreSQL), the outbox with retries, and the ``deliver`` command as a process.
+
+Every sign-up queues two: the team notification (to a local group or the central address) and the
+confirmation to the volunteer, in the sign-up's language."""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ import email
 import hashlib
 import hmac
 import json
+import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,12 +32,15 @@ from bot.paths import ROOT
 from bot.servers import free_port
 from horizon import db
 from horizon.initiatives import importer
+from horizon.paths import SOURCE_DIR
 from horizon.volunteers import outbox, signups
+from horizon.volunteers.confirmation import SIGNATURE, render_confirmation
 from horizon.volunteers.notify import NotifyConfig, deliver_due, deliver_one, deliver_soon
-from horizon.volunteers.signups import SignupData, save_signup
+from horizon.volunteers.signups import SaveResult, SignupData, save_signup
 from tests.support.initiatives import row, write_csv
 
 CENTRAL = "vrijwilligers@11-centraal.be"
+VOLUNTEER = "jan.peeters@telenet.be"
 
 
 # --- a real SMTP server ----------------------------------------------------------------------------------------
@@ -58,6 +66,13 @@ class Mailbox:
     ) -> str:
         self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
+
+    def to_team(self) -> List[Tuple[List[str], Message]]:
+        """The messages about sign-ups (they carry a Reply-To: the volunteer); not the confirmations."""
+        return [(rcpt, message) for rcpt, message in self.messages if message["Reply-To"]]
+
+    def to(self, address: str) -> List[Message]:
+        return [message for rcpt, message in self.messages if rcpt == [address]]
 
 
 @pytest.fixture
@@ -131,9 +146,14 @@ def hook_config(url: str, **overrides: Any) -> NotifyConfig:
 
 
 def sign_up(engine: Engine, refnis: str = "44021", postcode: str = "9000", **overrides: str) -> int:
+    """A sign-up; the id of its team notification."""
+    return save(engine, refnis, postcode, **overrides).notification_id
+
+
+def save(engine: Engine, refnis: str = "44021", postcode: str = "9000", **overrides: str) -> SaveResult:
     values = dict(
         name="Jan Peeters",
-        email="jan.peeters@telenet.be",
+        email=VOLUNTEER,
         refnis=refnis,
         postcode=postcode,
         activity="campaign",
@@ -141,7 +161,7 @@ def sign_up(engine: Engine, refnis: str = "44021", postcode: str = "9000", **ove
         conversation_id="conv-1",
     )
     values.update(overrides)
-    return save_signup(SignupData(**values), engine=engine).notification_id
+    return save_signup(SignupData(**values), engine=engine)
 
 
 def add_groups(engine: Engine, tmp_path: Path, *rows: Dict[str, str]) -> None:
@@ -154,6 +174,16 @@ def status_of(notification_id: int, engine: Engine) -> signups.Notification:
     return note
 
 
+def text_of(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode(message.get_content_charset() or "utf-8")
+
+
+def team_events(hook: Hook) -> List[bytes]:
+    return [body for _, body in hook.received if json.loads(body)["event"] != "volunteer.signup.confirmation"]
+
+
 # --- SMTP ------------------------------------------------------------------------------------------------------
 
 
@@ -161,8 +191,8 @@ async def test_a_sign_up_is_mailed_to_the_central_address(engine: Engine, smtp: 
     mailbox, port = smtp
     note_id = sign_up(engine)
     report = await deliver_due(smtp_config(port), engine)
-    assert (report.delivered, report.retrying, report.failed) == (1, 0, 0)
-    [(recipients, message)] = mailbox.messages
+    assert (report.delivered, report.retrying, report.failed) == (2, 0, 0)  # the team's and the confirmation
+    [(recipients, message)] = mailbox.to_team()
     assert recipients == [CENTRAL]
     assert message["Reply-To"] == "jan.peeters@telenet.be"
     assert message["Subject"] == "Nieuwe vrijwilliger via Horizon: Gent (9000)"
@@ -186,7 +216,7 @@ async def test_the_nearest_local_group_gets_it_when_its_record_allows(
     )
     note_id = sign_up(engine, refnis="44088", postcode="9820")  # Merelbeke-Melle, next to Gent
     await deliver_due(smtp_config(port), engine)
-    [(recipients, _)] = mailbox.messages
+    [(recipients, _)] = mailbox.to_team()
     assert recipients == ["groep-gent@gent-11.be"]
     assert status_of(note_id, engine).recipient_kind == "group:lg-gent"
 
@@ -202,7 +232,7 @@ async def test_a_group_whose_contact_may_not_be_used_is_named_to_the_central_add
     )
     sign_up(engine)
     await deliver_due(smtp_config(port), engine)
-    [(recipients, message)] = mailbox.messages
+    [(recipients, message)] = mailbox.to_team()
     assert recipients == [CENTRAL]
     assert "contact niet vrijgegeven): 11-groep Gent" in message.get_payload(decode=True).decode()
 
@@ -223,7 +253,7 @@ async def test_sample_or_distant_groups_are_never_used(
     )
     sign_up(engine, refnis=signup_refnis, postcode="")
     await deliver_due(smtp_config(port, max_group_km=25), engine)
-    assert [recipients for recipients, _ in mailbox.messages] == [[CENTRAL]]
+    assert [recipients for recipients, _ in mailbox.to_team()] == [[CENTRAL]]
 
 
 async def test_an_unreachable_mail_server_is_retried_until_it_works(
@@ -233,7 +263,7 @@ async def test_an_unreachable_mail_server_is_retried_until_it_works(
     note_id = sign_up(engine)
     before = signups.utcnow()
     report = await deliver_due(smtp_config(free_port(), backoff_s=60), engine)
-    assert (report.delivered, report.retrying) == (0, 1)
+    assert (report.delivered, report.retrying) == (0, 2)
     note = status_of(note_id, engine)
     assert (note.status, note.attempts) == ("pending", 1)
     assert before + timedelta(seconds=55) < note.next_attempt_at < before + timedelta(seconds=65)
@@ -242,7 +272,7 @@ async def test_an_unreachable_mail_server_is_retried_until_it_works(
     with signups.session_scope(engine) as session:  # time passes
         session.get(signups.Notification, note_id).next_attempt_at = before
     report = await deliver_due(smtp_config(port), engine)
-    assert report.delivered == 1 and len(mailbox.messages) == 1
+    assert report.delivered == 1 and len(mailbox.to_team()) == len(mailbox.messages) == 1
     assert (status_of(note_id, engine).status, status_of(note_id, engine).attempts) == ("delivered", 2)
     assert "jan.peeters" not in caplog.text and "Jan Peeters" not in caplog.text
 
@@ -263,7 +293,7 @@ async def test_a_refused_recipient_is_recorded_without_the_address(engine: Engin
 async def test_a_webhook_receives_the_sign_up_signed(engine: Engine, hook: Hook) -> None:
     note_id = sign_up(engine)
     await deliver_due(hook_config(hook.url, webhook_secret="s3cret"), engine)
-    [(headers, body)] = hook.received
+    [(headers, body)] = [(h, b) for h, b in hook.received if json.loads(b)["event"] == "volunteer.signup.created"]
     expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert headers["X-Horizon-Signature"] == f"sha256={expected}"
     payload = json.loads(body)
@@ -286,7 +316,7 @@ async def test_a_failing_webhook_is_retried_and_given_up_after_the_maximum(engin
     assert (note.status, note.last_error) == ("failed", "HTTP 500")
     await asyncio.sleep(0.1)
     await deliver_due(config, engine)
-    assert len(hook.received) == 3  # a failed notification is left for a person: no more attempts
+    assert len(team_events(hook)) == 3  # a failed notification is left for a person: no more attempts
 
 
 async def test_a_slow_webhook_times_out_and_stays_pending(engine: Engine, hook: Hook) -> None:
@@ -320,8 +350,136 @@ async def test_background_delivery_returns_at_once(engine: Engine, hook: Hook) -
 async def test_without_a_transport_the_notification_waits(engine: Engine) -> None:
     note_id = sign_up(engine)
     report = await deliver_due(NotifyConfig(transport="none", backoff_s=0.01), engine)
-    assert report.retrying == 1
+    assert report.retrying == 2
     assert status_of(note_id, engine).last_error == "NotConfigured"
+
+
+# --- the confirmation to the volunteer -------------------------------------------------------------------------
+
+OTHER_VOLUNTEER = dict(name="An Janssens", email="an.janssens@skynet.be", conversation_id="conv-2")
+CONFIRMATIONS = {
+    "nl": (
+        "Je inschrijving als vrijwilliger bij 11.11.11",
+        [
+            "Dag Jan Peeters,",
+            "- Wat je graag wilt doen: helpen tijdens de novembercampagne (1–11 november)",
+            "- Gemeente: Gent (9000)",
+            f"- E-mailadres: {VOLUNTEER}",
+            "Een lokale 11-groep in je buurt of het centrale team van 11.11.11 kan",
+            "bewaren ze hoogstens 90 dagen",
+            'Antwoord op deze e-mail met "vergeet mij", of typ in een gesprek met de Horizon-assistent "vergeet mij"',
+        ],
+    ),
+    "en": (
+        "Your volunteer sign-up with 11.11.11",
+        [
+            "Hello Jan Peeters,",
+            "- What you would like to do: helping in the November campaign (1–11 November)",
+            "- Municipality: Ghent (9000)",
+            f"- Email address: {VOLUNTEER}",
+            "A local 11-groep near you or the central team of 11.11.11 may contact you",
+            "keep them for at most 90 days",
+            'Reply to this email with "forget me", or type "forget me"',
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+async def test_the_volunteer_gets_a_confirmation_in_their_language(
+    engine: Engine,
+    smtp: Tuple[Mailbox, int],
+    language: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mailbox, port = smtp
+    monkeypatch.setenv("SIGNUP_RETENTION_DAYS", "90")
+    caplog.set_level(logging.INFO, logger="horizon.volunteers.notify")
+    mine = save(engine, language=language)
+    save(engine, **OTHER_VOLUNTEER)  # someone else, signed up at the same time
+    report = await deliver_due(smtp_config(port), engine)
+    assert report.delivered == 4  # two team notifications, two confirmations
+    [message] = mailbox.to(VOLUNTEER)
+    subject, phrases = CONFIRMATIONS[language]
+    assert (message["Subject"], message["From"], message["To"]) == (subject, "horizon@11-centraal.be", VOLUNTEER)
+    assert message["Content-Language"] == language and message["Reply-To"] is None
+    text = text_of(message)
+    for phrase in phrases:
+        assert phrase in text
+    raw = message.as_string()
+    for someone_else in ("An Janssens", "an.janssens", CENTRAL):  # only this person's own data
+        assert someone_else not in raw
+    note = status_of(mine.confirmation_id, engine)
+    assert (note.kind, note.status, note.recipient_kind) == ("confirmation", "delivered", "volunteer")
+    assert f"notification {mine.confirmation_id} (confirmation) delivered to volunteer" in caplog.text
+    assert "jan.peeters" not in caplog.text and "Jan Peeters" not in caplog.text
+
+
+async def test_an_update_is_confirmed_again_as_an_update(engine: Engine, smtp: Tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp
+    save(engine)
+    await deliver_due(smtp_config(port), engine)
+    save(engine, activity="other")
+    await deliver_due(smtp_config(port), engine)
+    first, second = mailbox.to(VOLUNTEER)
+    assert first["Subject"] == "Je inschrijving als vrijwilliger bij 11.11.11"
+    assert second["Subject"] == "Je inschrijving als vrijwilliger bij 11.11.11 is bijgewerkt"
+    assert "- Wat je graag wilt doen: iets anders / weet ik nog niet" in text_of(second)
+
+
+async def test_a_confirmation_needs_no_central_address(engine: Engine, smtp: Tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp
+    result = save(engine)
+    report = await deliver_due(smtp_config(port, central_email=None), engine)
+    assert (report.delivered, report.retrying) == (1, 1)
+    assert [recipients for recipients, _ in mailbox.messages] == [[VOLUNTEER]]
+    assert status_of(result.notification_id, engine).last_error == "NotConfigured"
+
+
+def test_the_confirmation_names_11_11_11_only_as_the_facts_file_does() -> None:
+    """The sender's name and address are in data/source/facts.md; no phone number, no other address."""
+    facts = (SOURCE_DIR / "facts.md").read_text(encoding="utf-8")
+    for part in re.split(r" – |\n", SIGNATURE):
+        assert part in facts
+    for language in ("nl", "en"):
+        for is_update in (False, True):
+            text = render_confirmation(
+                name="Jan",
+                email=VOLUNTEER,
+                activity="local_group",
+                place="Gent",
+                language=language,
+                is_update=is_update,
+                retention_days=365,
+            ).text
+            assert not re.search(r"\b0\d{1,2}[ /.]?\d{3}", text)  # 02 536 11 11 and the like
+            assert re.findall(r"[\w.-]+@[\w.-]+", text) == [VOLUNTEER]
+            assert SIGNATURE in text
+
+
+async def test_a_webhook_receives_the_confirmation_to_send_signed_with_its_language(engine: Engine, hook: Hook) -> None:
+    result = save(engine, language="en")
+    await deliver_due(hook_config(hook.url, webhook_secret="s3cret"), engine)
+    [(headers, body)] = [(h, b) for h, b in hook.received if json.loads(b)["event"] == "volunteer.signup.confirmation"]
+    assert headers["X-Horizon-Signature"] == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    payload = json.loads(body)
+    assert (payload["notification_id"], payload["signup_id"]) == (result.confirmation_id, result.signup_id)
+    assert payload["language"] == "en"
+    assert payload["to"] == {"name": "Jan Peeters", "email": VOLUNTEER}
+    assert payload["subject"] == "Your volunteer sign-up with 11.11.11"
+    for phrase in CONFIRMATIONS["en"][1][:3]:
+        assert phrase in payload["text"]
+    assert status_of(result.confirmation_id, engine).status == "delivered"
+
+
+async def test_a_forgotten_sign_up_is_never_confirmed(engine: Engine, smtp: Tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp
+    result = save(engine)
+    signups.forget("conv-1", engine=engine)
+    assert outbox.notification(result.confirmation_id, engine=engine) is None
+    report = await deliver_due(smtp_config(port), engine)
+    assert report == type(report)() and mailbox.messages == []
 
 
 # --- configuration and the command -----------------------------------------------------------------------------
@@ -361,6 +519,6 @@ def test_the_deliver_command_sends_what_a_crashed_server_left(tmp_path: Path, sm
         [sys.executable, "-m", "horizon.cli", "deliver"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert "delivered 1," in done.stdout
+    assert "delivered 2," in done.stdout
     assert "jan.peeters" not in done.stderr + done.stdout
-    assert [recipients for recipients, _ in mailbox.messages] == [[CENTRAL]]
+    assert sorted(recipients for recipients, _ in mailbox.messages) == sorted([[CENTRAL], [VOLUNTEER]])

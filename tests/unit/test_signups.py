@@ -1,8 +1,9 @@
-"""Sign-up storage on real SQLite and PostgreSQL: one row per address, the outbox in the same transaction,
-forgetting, retention, and no raw conversation ids stored.
+"""Sign-up storage on real SQLite and PostgreSQL: one row per address, the outbox (a notification to the team
+and a confirmation to the volunteer) in the same transaction, forgetting, retention, and no raw conversation
+ids stored.
 
-The ``engine`` fixture (SQLite file, and PostgreSQL in a schema of its own; PostgreSQL is skipped only when
-unreachable outside CI) comes from test_initiatives_db.
+The ``engine`` fixture (SQLite file, and PostgreSQL in a schema of its own, both made by the migrations;
+PostgreSQL is skipped only when unreachable outside CI) comes from tests/unit/conftest.py.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def notifications(engine: Engine) -> List[Notification]:
         return list(session.execute(select(Notification).order_by(Notification.id)).scalars().all())
 
 
-def test_a_sign_up_is_stored_with_a_pending_notification(engine: Engine) -> None:
+def test_a_sign_up_is_stored_with_a_team_notification_and_a_confirmation(engine: Engine) -> None:
     result = save_signup(data(), engine=engine)
     assert result.created
     [row] = rows(engine)
@@ -56,8 +57,21 @@ def test_a_sign_up_is_stored_with_a_pending_notification(engine: Engine) -> None
         "9000",
         "local_group",
     )
-    [note] = notifications(engine)
-    assert (note.id, note.signup_id, note.status, note.attempts) == (result.notification_id, row.id, "pending", 0)
+    team, confirmation = notifications(engine)
+    assert (team.id, team.kind, team.signup_id, team.status, team.attempts) == (
+        result.notification_id,
+        "team",
+        row.id,
+        "pending",
+        0,
+    )
+    assert (confirmation.id, confirmation.kind, confirmation.signup_id, confirmation.status) == (
+        result.confirmation_id,
+        "confirmation",
+        row.id,
+        "pending",
+    )
+    assert result.notification_ids == (team.id, confirmation.id)
 
 
 def test_the_same_address_twice_updates_instead_of_duplicating(engine: Engine) -> None:
@@ -68,8 +82,9 @@ def test_the_same_address_twice_updates_instead_of_duplicating(engine: Engine) -
     assert not second.created and second.signup_id == first.signup_id
     [row] = rows(engine)
     assert (row.name, row.activity, row.email) == ("Jan P.", "campaign", "Jan.Peeters@telenet.be")
-    # One pending notification is enough: it is sent with the latest data.
-    assert [n.id for n in notifications(engine)] == [first.notification_id]
+    # One pending notification of each kind is enough: it is sent with the latest data.
+    assert second.notification_ids == first.notification_ids
+    assert [n.id for n in notifications(engine)] == list(first.notification_ids)
 
 
 def test_a_new_notification_after_the_first_was_delivered(engine: Engine) -> None:
@@ -78,7 +93,27 @@ def test_a_new_notification_after_the_first_was_delivered(engine: Engine) -> Non
         session.get(Notification, first.notification_id).status = signups.DELIVERED
     second = save_signup(data(activity="campaign"), engine=engine)
     assert second.notification_id != first.notification_id
-    assert [n.status for n in notifications(engine)] == ["delivered", "pending"]
+    assert second.confirmation_id == first.confirmation_id  # still pending: it will carry the update
+    assert [(n.kind, n.status) for n in notifications(engine)] == [
+        ("team", "delivered"),
+        ("confirmation", "pending"),
+        ("team", "pending"),
+    ]
+
+
+def test_an_update_queues_a_new_confirmation_only_when_none_is_pending(engine: Engine) -> None:
+    first = save_signup(data(), engine=engine)
+    with signups.session_scope(engine) as session:
+        session.get(Notification, first.confirmation_id).status = signups.DELIVERED
+    second = save_signup(data(activity="campaign"), engine=engine)
+    third = save_signup(data(activity="other"), engine=engine)
+    assert second.notification_id == third.notification_id == first.notification_id
+    assert second.confirmation_id == third.confirmation_id != first.confirmation_id
+    assert [(n.kind, n.status) for n in notifications(engine)] == [
+        ("team", "pending"),
+        ("confirmation", "delivered"),
+        ("confirmation", "pending"),
+    ]
 
 
 def test_concurrent_saves_of_one_address_leave_one_row(engine: Engine) -> None:
@@ -92,7 +127,6 @@ def test_concurrent_saves_of_one_address_leave_one_row(engine: Engine) -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    signups.ensure_tables(engine)
     threads = [threading.Thread(target=save, args=(i,)) for i in range(4)]
     for thread in threads:
         thread.start()
@@ -100,12 +134,11 @@ def test_concurrent_saves_of_one_address_leave_one_row(engine: Engine) -> None:
         thread.join()
     assert not errors
     assert len(rows(engine)) == 1
-    assert len([n for n in notifications(engine) if n.status == "pending"]) == 1
+    assert sorted(n.kind for n in notifications(engine) if n.status == "pending") == ["confirmation", "team"]
 
 
 def test_sign_up_and_notification_are_one_transaction(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """If writing the notification fails, the sign-up is not stored either: never one without the other."""
-    signups.ensure_tables(engine)
 
     def broken_notification(*args: object, **kwargs: object) -> None:
         raise RuntimeError("crash while queueing the notification")
@@ -130,13 +163,16 @@ def test_conversation_ids_are_stored_only_as_a_keyed_hash(engine: Engine, monkey
     assert row.conversation_hash != signups.conversation_hash(sender)
 
 
-def test_forget_deletes_the_conversations_sign_ups_and_their_notifications(engine: Engine) -> None:
+def test_forget_deletes_the_conversations_sign_ups_and_both_their_notifications(engine: Engine) -> None:
     save_signup(data(conversation="conv-1"), engine=engine)
-    save_signup(data(email="other@telenet.be", conversation="conv-2"), engine=engine)
+    kept = save_signup(data(email="other@telenet.be", conversation="conv-2"), engine=engine)
     report = signups.forget("conv-1", engine=engine)
     assert (report.linked, report.by_address, report.already_shared) == (1, 0, False)
     assert [r.email for r in rows(engine)] == ["other@telenet.be"]
-    assert [n.signup_id for n in notifications(engine)] == [rows(engine)[0].id]
+    assert [(n.id, n.signup_id) for n in notifications(engine)] == [
+        (kept.notification_id, kept.signup_id),
+        (kept.confirmation_id, kept.signup_id),
+    ]
 
 
 def test_forget_by_own_and_typed_addresses(engine: Engine) -> None:
@@ -155,6 +191,14 @@ def test_forget_reports_a_notification_that_was_already_delivered(engine: Engine
     assert signups.forget("conv-1", engine=engine).already_shared
 
 
+def test_a_delivered_confirmation_alone_was_not_shared(engine: Engine) -> None:
+    """The confirmation went to the person themself: nothing was passed on to anyone else yet."""
+    result = save_signup(data(), engine=engine)
+    with signups.session_scope(engine) as session:
+        session.get(Notification, result.confirmation_id).status = signups.DELIVERED
+    assert not signups.forget("conv-1", engine=engine).already_shared
+
+
 def test_purge_deletes_sign_ups_older_than_the_retention(engine: Engine) -> None:
     now = signups.utcnow()
     save_signup(data(email="old@telenet.be"), engine=engine, now=now - timedelta(days=400))
@@ -163,7 +207,7 @@ def test_purge_deletes_sign_ups_older_than_the_retention(engine: Engine) -> None
     assert len(rows(engine)) == 2
     assert signups.purge(365, engine=engine, now=now) == 1
     assert [r.email for r in rows(engine)] == ["recent@telenet.be"]
-    assert len(notifications(engine)) == 1
+    assert sorted(n.kind for n in notifications(engine)) == ["confirmation", "team"]
 
 
 def test_an_update_restarts_the_retention_period(engine: Engine) -> None:

@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge clean
+.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge migrate clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher

@@ -30,10 +30,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from horizon.db import get_engine
+from horizon.db import DatabaseUnavailable, get_engine
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,10 @@ def ensure_schema(engine: Optional[Engine] = None) -> Engine:
     engine = engine or get_engine()
     with _ready_lock:
         if engine not in _ready:
-            upgrade_schema(engine)
+            try:
+                upgrade_schema(engine)
+            except CommandError as exc:  # e.g. the database is at a revision of a newer release
+                logger.error("schema: cannot upgrade the database: %s", exc)
+                raise DatabaseUnavailable("the database schema does not match this release") from exc
             _ready.add(engine)
     return engine

@@ -229,6 +229,16 @@ def test_downgrade_to_0001_and_up_again(empty: Engine) -> None:
         ]
 
 
+def test_a_database_of_a_newer_release_is_unavailable_not_a_crash(empty: Engine) -> None:
+    """After a release is rolled back, the database may be at a revision this code does not know: the
+    servers must treat it as an unavailable database (a polite answer), not fail with Alembic's error."""
+    schema.upgrade_schema(empty)
+    with empty.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(db.DatabaseUnavailable, match="does not match this release"):
+        schema.ensure_schema(empty)
+
+
 def test_downgrade_to_base_drops_every_table(empty: Engine) -> None:
     schema.upgrade_schema(empty)
     assert schema.downgrade_schema("base", empty) is None

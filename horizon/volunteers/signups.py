@@ -27,7 +27,7 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, List, Optional, Set, Tuple
+from typing import Iterable, Optional, Set, Tuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
@@ -240,16 +240,3 @@ def purge(
         if not dry_run:
             _delete(session, ids)
     return len(ids)
-
-
-def count_signups(*, engine: Optional[Engine] = None) -> int:
-    engine = ensure_schema(engine)
-    with session_scope(engine) as session:
-        return session.execute(select(func.count()).select_from(Signup)).scalar_one()
-
-
-def signup_rows(ids: List[int], *, engine: Optional[Engine] = None) -> List[Signup]:
-    """Sign-ups by id (for delivery and tests)."""
-    engine = ensure_schema(engine)
-    with session_scope(engine) as session:
-        return list(session.execute(select(Signup).where(Signup.id.in_(ids))).scalars().all())

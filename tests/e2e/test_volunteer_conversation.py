@@ -7,8 +7,8 @@ import uuid
 from typing import Any, Callable, List
 
 from horizon.db import make_engine
-from horizon.volunteers import signups
 from tests.support.rest import Conversation
+from tests.support.signups import signup_rows
 
 Say = Callable[[str], List[Any]]
 
@@ -21,9 +21,7 @@ def stored(email: str) -> int:
     """How many sign-ups the shared database holds for ``email`` (read as the action server writes it)."""
     engine = make_engine()
     try:
-        return sum(
-            1 for row in signups.signup_rows(list(range(1, 100000)), engine=engine) if row.email_key == email.lower()
-        )
+        return sum(1 for row in signup_rows(list(range(1, 100000)), engine=engine) if row.email_key == email.lower())
     finally:
         engine.dispose()
 

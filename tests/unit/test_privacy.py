@@ -19,6 +19,7 @@ from horizon.volunteers import signups
 from horizon.volunteers.models import Notification
 from horizon.volunteers.signups import SignupData, save_signup
 from tests.support.redaction import uninstall_log_redaction
+from tests.support.signups import count_signups
 from tests.unit.conftest import make_tracker
 
 
@@ -47,7 +48,7 @@ async def test_forget_me_deletes_this_conversations_sign_up_and_slots(engine: En
         {"language": "en", "language_locked": True, "volunteer_name": "An", "volunteer_email": "an@telenet.be"},
     )
     assert responses == ["utter_forget_me_deleted"]
-    assert signups.count_signups(engine=engine) == 1
+    assert count_signups(engine=engine) == 1
     assert {"event": "reset_slots", "timestamp": None} in events
     assert {"event": "slot", "name": "language", "value": "en", "timestamp": None} in events
     assert {"event": "slot", "name": "language_locked", "value": True, "timestamp": None} in events
@@ -56,7 +57,7 @@ async def test_forget_me_deletes_this_conversations_sign_up_and_slots(engine: En
 async def test_forget_me_by_the_address_in_the_slot_from_another_conversation(engine: Engine) -> None:
     store(engine, "an@telenet.be", "old-conversation")
     responses, _ = await forget("delete my data", {"volunteer_email": "AN@telenet.be"})
-    assert responses == ["utter_forget_me_deleted"] and signups.count_signups(engine=engine) == 0
+    assert responses == ["utter_forget_me_deleted"] and count_signups(engine=engine) == 0
 
 
 async def test_forget_me_with_a_typed_address_does_not_reveal_whether_it_existed(engine: Engine) -> None:
@@ -64,7 +65,7 @@ async def test_forget_me_with_a_typed_address_does_not_reveal_whether_it_existed
     found, _ = await forget("vergeet mij: an@telenet.be", {})
     missing, _ = await forget("vergeet mij: nobody@telenet.be", {})
     assert found == missing == ["utter_forget_me_email"]
-    assert signups.count_signups(engine=engine) == 0
+    assert count_signups(engine=engine) == 0
 
 
 async def test_forget_me_with_nothing_stored(engine: Engine) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from actions import volunteer_form as vf
 from horizon import db
 from horizon.volunteers import signups
+from tests.support.signups import count_signups, signup_rows
 from tests.support.volunteer_form import (
     EN_ANSWERS,
     NL_ANSWERS,
@@ -65,7 +66,7 @@ async def test_dutch_sign_up_from_start_to_stored(domain: Dict[str, Any], engine
     assert await form.click("/affirm") == "done"
     events = await submit(form)
     assert form.responses() == ["utter_volunteer_signed_up"]
-    [row] = signups.signup_rows([1], engine=engine) or signups.signup_rows([], engine=engine)
+    [row] = signup_rows([1], engine=engine) or signup_rows([], engine=engine)
     assert (row.name, row.email, row.refnis, row.postcode, row.activity, row.language) == (
         "Jan Peeters",
         "Jan.Peeters@telenet.be",
@@ -91,7 +92,7 @@ async def test_english_sign_up_with_misread_answers(domain: Dict[str, Any], engi
     assert await form.click("/affirm") == "done"
     await submit(form)
     assert form.texts()[0].startswith("Thank you, you're signed up!")
-    assert signups.count_signups(engine=engine) == 1
+    assert count_signups(engine=engine) == 1
 
 
 # --- each validation failure ----------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ async def test_no_consent_ends_the_form_and_stores_nothing(domain: Dict[str, Any
     assert form.responses() == ["utter_volunteer_no_consent"]
     assert all(form.slots[s] is None for s in vf.PERSONAL_SLOTS)
     await submit(form)
-    assert form.messages == [] and signups.count_signups(engine=engine) == 0
+    assert form.messages == [] and count_signups(engine=engine) == 0
 
 
 # --- correction, cancel, interruption -------------------------------------------------------------------------
@@ -211,7 +212,7 @@ async def test_a_field_is_corrected_from_the_summary(domain: Dict[str, Any], eng
     assert form.responses() == ["utter_volunteer_which_field"]
     assert await form.click("/affirm") == "done"
     await submit(form)
-    [row] = signups.signup_rows(list(range(1, 10)), engine=engine)
+    [row] = signup_rows(list(range(1, 10)), engine=engine)
     assert (row.name, row.email) == ("Jan Peters", "jan@skynet.be")
 
 
@@ -231,7 +232,7 @@ async def test_stop_cancels_at_any_point_and_nothing_is_stored(
     form.apply(await form.run_action(vf.ActionCancelVolunteer()))
     assert form.responses() == ["utter_volunteer_cancelled"]
     assert not form.active and all(form.slots[s] is None for s in vf.PERSONAL_SLOTS)
-    assert signups.count_signups(engine=engine) == 0
+    assert count_signups(engine=engine) == 0
 
 
 async def test_stop_outside_the_form(domain: Dict[str, Any]) -> None:
@@ -293,8 +294,8 @@ async def test_signing_up_twice_updates_the_sign_up(domain: Dict[str, Any], engi
     second = await complete(domain, "conv-b", again, "nl")
     await submit(second)
     assert second.texts()[0].startswith("Je was al ingeschreven met dit e-mailadres")
-    assert signups.count_signups(engine=engine) == 1
-    [row] = signups.signup_rows(list(range(1, 10)), engine=engine)
+    assert count_signups(engine=engine) == 1
+    [row] = signup_rows(list(range(1, 10)), engine=engine)
     assert row.activity == "local_group"
 
 
@@ -319,7 +320,7 @@ async def test_a_database_failure_keeps_the_answers_and_says_so(domain: Dict[str
     assert await form.click("/affirm") == "done"
     await submit(form)
     assert form.responses() == ["utter_volunteer_signed_up"]
-    assert signups.count_signups(engine=engine) == 1
+    assert count_signups(engine=engine) == 1
 
 
 async def test_a_hanging_notification_does_not_hold_up_the_answer(

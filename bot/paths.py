@@ -13,4 +13,4 @@ CONFIG = ROOT / "config.yml"
 DOMAIN = ROOT / "domain"
 DATA = ROOT / "data"
 # What the model is trained from. data/source and data/reference feed the actions, not the model.
-TRAINING_INPUTS = (CONFIG, DOMAIN, DATA / "nlu", DATA / "rules", DATA / "stories", ROOT / "bot" / "nlu")
+TRAINING_INPUTS = (CONFIG, DOMAIN, DATA / "nlu", DATA / "rules", ROOT / "bot" / "nlu")

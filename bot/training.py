@@ -54,7 +54,6 @@ def train_command(out: Path = MODELS) -> list[str]:
         "--data",
         str(DATA / "nlu"),
         str(DATA / "rules"),
-        str(DATA / "stories"),
         "--out",
         str(out),
         "--fixed-model-name",

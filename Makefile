@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu test-e2e test-browser import deliver purge migrate clean
+.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu cross-validate test-e2e test-browser import deliver purge migrate clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
@@ -50,9 +50,13 @@ test-stories: $(INSTALLED)
 	$(PY) -m rasa test core --model models/horizon.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out results/stories
 
-test-nlu: $(INSTALLED)
+test-nlu: $(INSTALLED)          ## the held-out set: first that it repeats no training sentence, then the accuracy gate
+	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu --training data/nlu
 	$(PY) -m rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
 	$(PY) -m tests.nlu_gate results/nlu/intent_report.json --min-accuracy 0.95
+
+cross-validate: $(INSTALLED)    ## 5-fold cross-validation on the training data (12 min on 2 shared cores: not in make test)
+	$(PY) -m rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/nlu-cv
 
 test-e2e: $(INSTALLED)
 	$(PY) -m pytest tests/e2e -q

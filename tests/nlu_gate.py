@@ -33,7 +33,11 @@ def main() -> int:
             f"confused with: {scores.get('confused_with', {})})"
         )
     verdict = "OK" if accuracy >= args.min_accuracy else "FAIL"
-    print(f"NLU intent accuracy on the held-out set: {accuracy:.4f} (minimum {args.min_accuracy}) {verdict}")
+    macro_f1 = report.get("macro avg", {}).get("f1-score", float("nan"))
+    print(
+        f"NLU intent accuracy on the held-out set: {accuracy:.4f} (minimum {args.min_accuracy}) {verdict}; "
+        f"macro F1 {macro_f1:.4f} over {report.get('macro avg', {}).get('support', '?')} examples"
+    )
     print(f"Per-intent report: {args.report}")
     return 0 if accuracy >= args.min_accuracy else 1
 

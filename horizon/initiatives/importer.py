@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from horizon.db import Base, session_scope
-from horizon.initiatives.models import Initiative, InitiativeData
+from horizon.initiatives.models import MULTI_VALUED, Initiative, InitiativeData
 from horizon.initiatives.repository import SAMPLE_SOURCE, municipality_coords
 from horizon.initiatives.vocabulary import INITIATIVE_TYPES, THEMES, is_country_code, province_of
 from horizon.paths import REFERENCE_DIR
@@ -59,6 +59,8 @@ COLUMNS = (
     "last_verified",
 )
 REQUIRED = ("id", "name", "type", "refnis")
+#: Columns stored as they are on the initiative row (the id is its key; lists go to association tables).
+SINGLE_VALUED = tuple(c for c in COLUMNS if c not in ("id", *MULTI_VALUED))
 LIST_SEPARATOR = ";"
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -368,18 +370,7 @@ def record_of(obj: Initiative) -> Record:
 
 
 def _assign(obj: Initiative, record: Record) -> None:
-    for name in (
-        "name",
-        "type",
-        "refnis",
-        "description",
-        "email",
-        "website",
-        "may_show_contact",
-        "active",
-        "source",
-        "last_verified",
-    ):
+    for name in SINGLE_VALUED:
         setattr(obj, name, getattr(record, name))
     obj.province = province_of(record.refnis)
     obj.set_values(list(record.postcodes), list(record.themes), list(record.countries))

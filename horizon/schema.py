@@ -37,6 +37,8 @@ from sqlalchemy.engine import Connection, Engine
 from horizon.db import DatabaseUnavailable, get_engine
 
 logger = logging.getLogger(__name__)
+# Alembic announces each of its plugins at INFO on every upgrade: noise in the start-up lines of `make run`.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: The revision that describes the tables as ``create_all`` made them before migrations existed.

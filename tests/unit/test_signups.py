@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -217,10 +218,13 @@ def test_an_update_restarts_the_retention_period(engine: Engine) -> None:
     assert signups.purge(365, engine=engine, now=now) == 0
 
 
-def test_purge_command(engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_purge_command(
+    engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     save_signup(data(), engine=engine, now=signups.utcnow() - timedelta(days=40))
     monkeypatch.setenv("SIGNUP_RETENTION_DAYS", "30")
-    assert cli.main(["purge"]) == 0
+    (tmp_path / "endpoints.yml").write_text("action_endpoint: {url: 'http://localhost:5055/webhook'}\n")
+    assert cli.main(["purge", "--endpoints", str(tmp_path / "endpoints.yml")]) == 0  # never var/'s conversations
     assert "deleted 1 sign-up(s) not updated for 30 days" in capsys.readouterr().out
     assert rows(engine) == []
 

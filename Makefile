@@ -76,7 +76,7 @@ import: $(INSTALLED)             ## load the organisation's CSV export: make imp
 deliver: $(INSTALLED)            ## send volunteer notifications that are due, retry failed ones (run from a timer)
 	$(PY) -m horizon.cli deliver
 
-purge: $(INSTALLED)              ## delete sign-ups older than SIGNUP_RETENTION_DAYS (run daily)
+purge: $(INSTALLED)              ## delete sign-ups, conversations and code requests past their retention (run daily)
 	$(PY) -m horizon.cli purge
 
 clean:

@@ -14,6 +14,15 @@ It is write-through: a save returns only after its transaction committed, so not
 process stops. The cache is checked against the database on every retrieve and save, so several Rasa
 processes may share the database (another process's events invalidate the entry and it is reloaded).
 The session rule is Rasa's: the events since the latest `session_started` by timestamp, in insertion order.
+
+Forgetting ("vergeet mij"): the action server cannot reach this store, so `action_forget_me` returns a marker,
+a `SlotSet` of the slot `forget_requested` (a timestamp). When a save brings a new marker, this store deletes
+every stored event of the conversation, all sessions, and writes in their place only what the person's
+forgetting left: a new session that starts with the request (its intent, without the text, entities or
+metadata) and the forgetting action's own events onwards (its answer, the reset slots). The tracker object
+Rasa is about to reuse is rewritten in place to the same events, and so is the cache, so nothing erased is
+ever written back. On SQLite the deletion runs with `secure_delete` and is followed by a WAL checkpoint, so
+the erased rows are not left in the files (horizon.privacy.erasure).
 """
 
 from __future__ import annotations
@@ -28,9 +37,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Text, Tuple, T
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import event as sa_event
+
+from horizon.privacy.erasure import FORGET_SLOT, checkpoint, secure_delete_on
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +61,38 @@ class CachedSession:
     session_start: Optional[float]  # timestamp of the latest session_started, None if there is none
     rows: int  # rows of this conversation in the table, all sessions
     max_id: Optional[int]  # and their highest id: with `rows`, proof that nobody else wrote meanwhile
+
+
+def forget_marker(events: List[Event]) -> Optional[int]:
+    """Index of the latest `SlotSet(forget_requested, <timestamp>)` in `events`, None when there is none."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, SlotSet) and event.key == FORGET_SLOT and event.value is not None:
+            return index
+    return None
+
+
+def after_forgetting(events: List[Event], marker: int) -> List[Event]:
+    """What remains of a conversation whose events up to `marker` are forgotten.
+
+    A new session (session start, listen), the request as a bare intent (no text, entities or metadata), then
+    the events from the action that set the marker onwards: its answer, the reset slots, what followed.
+    """
+    start = marker
+    while start > 0 and not isinstance(events[start], ActionExecuted):
+        start -= 1
+    tail = events[start:]
+    request = next((e for e in reversed(events[:start]) if isinstance(e, UserUttered)), None)
+    when = request.timestamp if request is not None else tail[0].timestamp
+    kept: List[Event] = [
+        ActionExecuted("action_session_start", timestamp=when),
+        SessionStarted(timestamp=when),
+        ActionExecuted("action_listen", timestamp=when),
+    ]
+    if request is not None:
+        intent = {"name": request.intent_name, "confidence": 1.0} if request.intent_name else {}
+        kept.append(UserUttered(None, intent, timestamp=when, input_channel=request.input_channel))
+    return kept + tail
 
 
 def _in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
@@ -73,6 +118,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # SQLite has one writer at a time: one thread avoids "database is locked" between our own writes.
         workers = 1 if self.engine.dialect.name == "sqlite" else 4
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracker-store")
+        if self.engine.dialect.name == "sqlite":
+            # Deleted events are overwritten with zeros in the file (forgetting, retention purge).
+            sa_event.listen(self.engine, "connect", lambda connection, _record: secure_delete_on(connection))
+            self.engine.dispose()  # connections opened before the listener existed
 
     # --- Rasa's interface -------------------------------------------------------------------------------
 
@@ -96,7 +145,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         known = self._cache.pop(sender_id, None)  # if the write fails we no longer know what is stored
         events = list(tracker.events)
-        session = await self._in_thread(self._append, sender_id, known, events)
+        marker = forget_marker(events)
+        session, kept = await self._in_thread(self._append, sender_id, known, events, marker)
+        if kept is not None:  # forgotten: Rasa's tracker object must not hold (and later re-save) the old events
+            tracker.events.clear()
+            tracker.recreate_from_dialogue(Dialogue(sender_id, kept))
+            logger.info("Forgot the events of a conversation on request")
         self._remember(sender_id, session)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
 
@@ -149,22 +203,45 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 return known
             return self._load(connection, sender_id, rows, max_id)
 
-    def _append(self, sender_id: Text, known: Optional[CachedSession], events: List[Any]) -> CachedSession:
+    def _append(
+        self, sender_id: Text, known: Optional[CachedSession], events: List[Any], marker: Optional[int] = None
+    ) -> Tuple[CachedSession, Optional[List[Event]]]:
+        """Writes the new events; when they hold a new forget marker, erases the conversation first. Returns
+        what is stored, and the events that remain when the conversation was forgotten (else None)."""
         with self.engine.begin() as connection:
             rows, max_id = self._fingerprint(connection, sender_id)
             if known is None or (known.rows, known.max_id) != (rows, max_id):
                 known = self._load(connection, sender_id, rows, max_id)
-            new = events[len(known.events) :]
-            if not new:
-                return known
-            records = [self._record(sender_id, event) for event in new]
-            connection.execute(self._table.insert(), records)
-            rows, max_id = self._fingerprint(connection, sender_id)
-            if any(record["type_name"] == SESSION_STARTED for record in records):
-                return self._load(connection, sender_id, rows, max_id)
-            start = known.session_start
-            kept = tuple(r["data"] for r in records if _in_session(r["timestamp"], start))
-            return CachedSession(known.events + kept, start, rows, max_id)
+            if marker is not None and marker >= len(known.events):
+                kept = after_forgetting(events, marker)
+                session = self._replace(connection, sender_id, kept)
+            else:
+                return self._insert(connection, sender_id, known, events), None
+        checkpoint(self.engine)
+        return session, kept
+
+    def _replace(self, connection: sa.engine.Connection, sender_id: Text, kept: List[Event]) -> CachedSession:
+        """Every stored event of the conversation deleted, `kept` written instead."""
+        connection.execute(self._table.delete().where(self._table.c.sender_id == sender_id))
+        connection.execute(self._table.insert(), [self._record(sender_id, event) for event in kept])
+        rows, max_id = self._fingerprint(connection, sender_id)
+        return self._load(connection, sender_id, rows, max_id)
+
+    def _insert(
+        self, connection: sa.engine.Connection, sender_id: Text, known: CachedSession, events: List[Any]
+    ) -> CachedSession:
+        """The events after those the database holds, appended."""
+        new = events[len(known.events) :]
+        if not new:
+            return known
+        records = [self._record(sender_id, event) for event in new]
+        connection.execute(self._table.insert(), records)
+        rows, max_id = self._fingerprint(connection, sender_id)
+        if any(record["type_name"] == SESSION_STARTED for record in records):
+            return self._load(connection, sender_id, rows, max_id)
+        start = known.session_start
+        kept = tuple(r["data"] for r in records if _in_session(r["timestamp"], start))
+        return CachedSession(known.events + kept, start, rows, max_id)
 
     @staticmethod
     def _record(sender_id: Text, event: Any) -> Dict[Text, Any]:

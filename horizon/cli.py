@@ -7,7 +7,9 @@
     seed [--file FILE]       upgrade the schema; load the sample initiatives when there are none
     remove-source SOURCE     delete every initiative of one source (``sample`` after loading the real list)
     deliver [--limit N]      send the volunteer notifications that are due, retrying failed ones
-    purge [--days N]         delete sign-ups older than the retention period
+    purge [--days N] [--conversation-days N] [--endpoints FILE]
+                             delete sign-ups, conversations (the tracker store's events) and finished
+                             "forget me" code requests older than their retention periods
 
 Exit codes: 0 done, 1 the file has errors (all listed), 2 the database is unavailable. Errors never repeat
 e-mail addresses or names.
@@ -34,6 +36,8 @@ from horizon.initiatives.importer import (
     remove_source,
     seed,
 )
+from horizon.privacy.retention import UnsupportedTrackerStore, conversation_retention_days, purge_conversations
+from horizon.privacy.verification import purge_expired
 from horizon.redaction import install_log_redaction
 from horizon.schema import head_revision, upgrade_schema
 from horizon.volunteers.notify import deliver_due
@@ -58,8 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("remove-source", help="delete all initiatives of one source").add_argument("source")
     deliver_cmd = sub.add_parser("deliver", help="send the notifications that are due, retrying failures")
     deliver_cmd.add_argument("--limit", type=int, default=100)
-    purge_cmd = sub.add_parser("purge", help="delete sign-ups older than the retention period")
-    purge_cmd.add_argument("--days", type=int, help="retention in days (default: SIGNUP_RETENTION_DAYS or 365)")
+    purge_cmd = sub.add_parser("purge", help="delete sign-ups and conversations older than their retention")
+    purge_cmd.add_argument("--days", type=int, help="sign-up retention in days (default: SIGNUP_RETENTION_DAYS or 365)")
+    purge_cmd.add_argument(
+        "--conversation-days",
+        type=int,
+        help="conversation retention in days (default: CONVERSATION_RETENTION_DAYS or 30)",
+    )
+    purge_cmd.add_argument(
+        "--endpoints", type=Path, help="the Rasa server's endpoints (default: var/endpoints.yml, else endpoints.yml)"
+    )
     purge_cmd.add_argument("--dry-run", action="store_true", help="count, do not delete")
     return parser
 
@@ -96,7 +108,19 @@ def _purge(args: argparse.Namespace) -> str:
     days = args.days if args.days is not None else retention_days()
     removed = purge(days, dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
-    return f"{verb} {removed} sign-up(s) not updated for {days} days"
+    lines = [f"{verb} {removed} sign-up(s) not updated for {days} days"]
+    conversation_days = args.conversation_days if args.conversation_days is not None else conversation_retention_days()
+    conversations = purge_conversations(conversation_days, endpoints=args.endpoints, dry_run=args.dry_run)
+    if conversations is None:
+        lines.append("no SQL tracker store (or no conversations yet): no conversations to delete")
+    else:
+        lines.append(
+            f"{verb} {conversations.events} event(s) of {conversations.conversations} conversation(s) "
+            f"older than {conversation_days} days"
+        )
+    if not args.dry_run:
+        lines.append(f"deleted {purge_expired()} finished forget-me code request(s)")
+    return "\n".join(lines)
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], str]] = {
@@ -122,6 +146,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for error in exc.errors:
             print(error, file=sys.stderr)
         print(f"{len(exc.errors)} error(s); nothing was imported.", file=sys.stderr)
+        return 1
+    except UnsupportedTrackerStore as exc:
+        print(f"{exc}: delete old conversations with that store's own expiry", file=sys.stderr)
         return 1
     except (DatabaseUnavailable, SQLAlchemyError) as exc:
         if isinstance(exc, SQLAlchemyError) and not is_unavailable_error(exc):

@@ -5,6 +5,8 @@ Each sign-up queues two notifications (:mod:`horizon.volunteers.signups`):
 
 * "team": to the nearest local group (an 11-groep within ``NOTIFY_MAX_GROUP_KM``) when its record allows its
   contact to be used, and it is not sample data; otherwise to the central address ``NOTIFY_CENTRAL_EMAIL``.
+* "verification" (not queued with the sign-up): a "forget me" code to the sign-up's own address
+  (:mod:`horizon.privacy.verification`), made when it is sent.
 * "confirmation": to the volunteer's own address, in the sign-up's language
   (:mod:`horizon.volunteers.confirmation`). By webhook, the event ``volunteer.signup.confirmation`` carries
   the rendered subject and text for the organisation's system to send. Replies go to ``SMTP_FROM``: a person
@@ -56,6 +58,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from horizon.db import DatabaseUnavailable, run_db, session_scope
 from horizon.initiatives.repository import municipality_coords, nearest
 from horizon.places import default_resolver, municipality_label
+from horizon.privacy import verification
 from horizon.volunteers import outbox
 from horizon.volunteers.activities import ACTIVITIES
 from horizon.volunteers.confirmation import Confirmation, confirmation_language, render_confirmation
@@ -320,6 +323,35 @@ async def send_webhook(body: Dict[str, Any], config: NotifyConfig) -> None:
         raise DeliveryFailed(type(exc).__name__) from None
 
 
+async def send_code(job: outbox.Job, config: NotifyConfig, engine: Optional[Engine] = None) -> bool:
+    """A "forget me" code to the sign-up's own address (:mod:`horizon.privacy.verification`); the code is made
+    now and only its hash is stored. False when the request is over and there is nothing to send."""
+    code = await run_db(verification.issue_code, job.notification_id, engine=engine)
+    if code is None:
+        return False
+    language = confirmation_language(job.language)
+    subject, text = verification.code_message(code, language)
+    if config.transport == "webhook":
+        body = {
+            "event": "volunteer.forget.code",
+            "notification_id": job.notification_id,
+            "language": language,
+            "to": {"email": job.email},
+            "subject": subject,
+            "text": text,
+        }
+        await asyncio.wait_for(send_webhook(body, config), timeout=config.timeout_s + 1)
+    elif config.transport == "smtp":
+        message = _new_message(config, job.email)
+        message["Subject"] = subject
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(text)
+        await asyncio.wait_for(send_smtp(message, config), timeout=config.timeout_s + 1)
+    else:
+        raise NotConfigured("no notification transport configured (NOTIFY_TRANSPORT, SMTP_HOST or NOTIFY_WEBHOOK_URL)")
+    return True
+
+
 async def send(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> None:
     """Send one notification with the configured transport, within ``timeout_s``."""
     if config.transport == "webhook":
@@ -347,11 +379,14 @@ async def deliver_one(
     if job is None:
         return "busy"
     try:
-        if job.is_confirmation:
+        if job.kind == verification.VERIFICATION:
+            recipient = Recipient(kind=VOLUNTEER if await send_code(job, config, engine) else "expired", email=None)
+        elif job.is_confirmation:
             recipient = Recipient(kind=VOLUNTEER, email=job.email)
+            await send(job, recipient, config)
         else:
             recipient = await run_db(choose_recipient, job, config, engine)
-        await send(job, recipient, config)
+            await send(job, recipient, config)
     except (NotConfigured, DeliveryFailed, asyncio.TimeoutError, DatabaseUnavailable) as exc:
         error = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__
         status = await run_db(

@@ -11,7 +11,9 @@ Why it is built like this:
   was told about, and a crash after it loses nothing either: :mod:`horizon.volunteers.notify` delivers the
   notifications later and retries until it succeeds.
 * Forgetting a person deletes the sign-up; its notifications go with it (ON DELETE CASCADE), so a
-  pending notification is never sent for someone who asked to be forgotten.
+  pending notification is never sent for someone who asked to be forgotten. SQLite runs with
+  ``secure_delete`` and the WAL is truncated after a deletion, so the rows are not left in the files either
+  (:mod:`horizon.privacy.erasure`).
 * The conversation id is stored only as a keyed SHA-256 hash (``HORIZON_ID_PEPPER``): channel ids can
   be phone numbers (WhatsApp, SMS), and the hash is enough to find "my sign-up" again.
 * ``SIGNUP_RETENTION_DAYS`` (default 365) bounds how long a sign-up is kept after its last update;
@@ -35,6 +37,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horizon.db import session_scope
+from horizon.privacy.erasure import checkpoint
+from horizon.privacy.models import ForgetVerification
 from horizon.schema import ensure_schema
 from horizon.volunteers.activities import ACTIVITIES
 from horizon.volunteers.email import email_key
@@ -154,31 +158,28 @@ def _queue(session: Session, signup_id: int, kind: str, now: datetime) -> Notifi
 
 @dataclass(frozen=True)
 class ForgetReport:
-    """What was deleted. ``linked``: sign-ups of this conversation or its own address; ``by_address``:
-    sign-ups found only by an address the person typed (reported without saying whether one existed)."""
+    """What was deleted: ``linked`` sign-ups of this conversation or of its own address (the one the form
+    collected). An address only typed in the chat needs proof first (:mod:`horizon.privacy.verification`)."""
 
     linked: int = 0
-    by_address: int = 0
     already_shared: bool = False  # the team had already been sent a linked sign-up (not: its confirmation)
 
 
 def forget(
     conversation_id: str,
     own_emails: Iterable[str] = (),
-    other_emails: Iterable[str] = (),
     *,
     engine: Optional[Engine] = None,
 ) -> ForgetReport:
-    """Delete every sign-up of the conversation, of ``own_emails`` and of ``other_emails`` (blocking)."""
+    """Delete every sign-up of the conversation and of ``own_emails``, their outbox rows and the conversation's
+    pending codes, then leave no trace in SQLite's files (blocking)."""
     engine = ensure_schema(engine)
     own_keys = {email_key(e) for e in own_emails if e}
-    other_keys = {email_key(e) for e in other_emails if e} - own_keys
     with session_scope(engine) as session:
         linked_ids = _ids(
             session,
             (Signup.conversation_hash == conversation_hash(conversation_id)) | Signup.email_key.in_(own_keys or {""}),
         )
-        other_ids = _ids(session, Signup.email_key.in_(other_keys or {""})) - linked_ids
         shared = (
             bool(linked_ids)
             and session.execute(
@@ -192,19 +193,24 @@ def forget(
             ).scalar_one()
             > 0
         )
-        _delete(session, linked_ids | other_ids)
-    return ForgetReport(linked=len(linked_ids), by_address=len(other_ids), already_shared=shared)
+        session.execute(
+            delete(ForgetVerification).where(ForgetVerification.conversation_hash == conversation_hash(conversation_id))
+        )
+        delete_signups(session, linked_ids)
+    checkpoint(engine)
+    return ForgetReport(linked=len(linked_ids), already_shared=shared)
 
 
 def _ids(session: Session, condition) -> Set[int]:  # type: ignore[no-untyped-def]
     return set(session.execute(select(Signup.id).where(condition)).scalars().all())
 
 
-def _delete(session: Session, ids: Set[int]) -> None:
-    """Delete sign-ups and, explicitly too, their notifications of every kind (in case a database ignores the
-    cascade)."""
+def delete_signups(session: Session, ids: Set[int]) -> None:
+    """Delete sign-ups and, explicitly too, their notifications of every kind and their pending codes (in case
+    a database ignores the cascade)."""
     if ids:
         session.execute(delete(Notification).where(Notification.signup_id.in_(ids)))
+        session.execute(delete(ForgetVerification).where(ForgetVerification.signup_id.in_(ids)))
         session.execute(delete(Signup).where(Signup.id.in_(ids)))
 
 
@@ -238,5 +244,7 @@ def purge(
     with session_scope(engine) as session:
         ids = _ids(session, Signup.updated_at < cutoff)
         if not dry_run:
-            _delete(session, ids)
+            delete_signups(session, ids)
+    if ids and not dry_run:
+        checkpoint(engine)
     return len(ids)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import socket
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from rasa_sdk.events import ActiveLoop
+from rasa_sdk.events import ActiveLoop, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
 
@@ -20,6 +21,7 @@ from horizon.volunteers.models import Notification
 from horizon.volunteers.signups import SignupData, save_signup
 from tests.support.redaction import uninstall_log_redaction
 from tests.support.signups import count_signups
+from tests.support.volunteer_form import background_deliveries
 from tests.unit.conftest import make_tracker
 
 
@@ -60,12 +62,25 @@ async def test_forget_me_by_the_address_in_the_slot_from_another_conversation(en
     assert responses == ["utter_forget_me_deleted"] and count_signups(engine=engine) == 0
 
 
-async def test_forget_me_with_a_typed_address_does_not_reveal_whether_it_existed(engine: Engine) -> None:
+async def test_forget_me_with_a_typed_address_asks_for_proof_and_does_not_reveal_whether_it_existed(
+    engine: Engine,
+) -> None:
+    """More in test_forget_verification.py."""
     store(engine, "an@telenet.be", "old-conversation")
-    found, _ = await forget("vergeet mij: an@telenet.be", {})
-    missing, _ = await forget("vergeet mij: nobody@telenet.be", {})
-    assert found == missing == ["utter_forget_me_email"]
-    assert count_signups(engine=engine) == 0
+    found, found_events = await forget("vergeet mij: an@telenet.be", {})
+    missing, missing_events = await forget("vergeet mij: nobody@telenet.be", {}, sender="conv-2")
+    assert found == missing == ["utter_forget_code_sent"]
+    assert found_events[-1] == missing_events[-1] == FollowupAction("forget_code_form")
+    assert count_signups(engine=engine) == 1
+    await asyncio.gather(*background_deliveries())
+
+
+async def test_forget_me_marks_the_conversation_for_the_tracker_store(engine: Engine) -> None:
+    """The Rasa server's tracker store erases the stored events when it sees the slot set (bot/tracker_store.py);
+    the slot is cleared at once, so that a new session does not carry it over."""
+    _, events = await forget("vergeet mij", {})
+    marks = [e["value"] for e in events if e["event"] == "slot" and e["name"] == "forget_requested"]
+    assert len(marks) == 2 and isinstance(marks[0], float) and marks[1] is None
 
 
 async def test_forget_me_with_nothing_stored(engine: Engine) -> None:

@@ -22,7 +22,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.webhook_guard import refuse_unsigned, secrets_match
+from bot.channels.limits import MessageGuard
+from bot.channels.webhook_guard import is_webhook_post, refuse_unsigned, secrets_match
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class FacebookInput(rasa_facebook.FacebookInput):
                 "The facebook channel needs `secret` (app secret) and `verify` (verify token)."
             )
         super().__init__(fb_verify, fb_secret, fb_access_token)
+        self.guard = MessageGuard()
 
     def is_signed_by_meta(self, request: Request) -> bool:
         """X-Hub-Signature-256 must be the HMAC-SHA256 of the raw body with the app secret."""
@@ -121,6 +123,8 @@ class FacebookInput(rasa_facebook.FacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
+        on_new_message = self.guard.guard_messages(on_new_message, self.name())
+        self.guard.limit_body(webhook, is_webhook_post)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -15,6 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.limits import MessageGuard
 from bot.channels.webhook_guard import BoundedMemory, is_webhook_post, refuse_unsigned
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,11 @@ class SlackInput(rasa_slack.SlackInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen_events: BoundedMemory[Text, bool] = BoundedMemory(REMEMBERED_EVENTS)
+        self.guard = MessageGuard()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        webhook = super().blueprint(self.guard.guard_messages(on_new_message, self.name()))
+        self.guard.limit_body(webhook, is_webhook_post)
         refuse_unsigned(webhook, self.name(), self.is_request_from_slack_authentic)
 
         @webhook.middleware("request")

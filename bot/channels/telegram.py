@@ -23,7 +23,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.webhook_guard import refuse_unsigned, secrets_match
+from bot.channels.limits import MessageGuard
+from bot.channels.webhook_guard import is_webhook_post, refuse_unsigned, secrets_match
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
             )
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self.secret_token = secret_token
+        self.guard = MessageGuard()
 
     def has_secret_token(self, request: Request) -> bool:
         """Telegram sends the secret given to setWebhook in a header on every update."""
@@ -107,6 +109,8 @@ class TelegramInput(rasa_telegram.TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
+        on_new_message = self.guard.guard_messages(on_new_message, self.name())
+        self.guard.limit_body(webhook, is_webhook_post)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

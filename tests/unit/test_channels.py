@@ -716,7 +716,7 @@ def test_bounded_memory_forgets_the_oldest_entries():
 # ---------------------------------------------------------------- effective credentials
 
 TEMPLATE = REPO / "credentials.yml"
-ALWAYS_ON = ["rest", "bot.channels.socketio.SocketIOInput", "bot.channels.widget.WidgetInput"]
+ALWAYS_ON = ["bot.channels.rest.RestInput", "bot.channels.socketio.SocketIOInput", "bot.channels.widget.WidgetInput"]
 CHANNEL_ENV = {
     "bot.channels.twilio.TwilioInput": {
         "TWILIO_ACCOUNT_SID": TWILIO_SID,
@@ -781,9 +781,7 @@ def test_written_credentials_start_every_channel_in_rasa_offline(tmp_path):
         channels = create_http_input_channels(None, str(out))
         configure_app(channels, enable_api=False)
         assert offline.requests == {}
-    assert sorted(type(c).__module__ + "." + type(c).__name__ for c in channels) == sorted(
-        ["rasa.core.channels.rest.RestInput", *ALWAYS_ON[1:], *CHANNEL_ENV]
-    )
+    assert sorted(type(c).__module__ + "." + type(c).__name__ for c in channels) == sorted([*ALWAYS_ON, *CHANNEL_ENV])
 
 
 @pytest.mark.asyncio

@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import zlib
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app
@@ -45,6 +45,22 @@ def secrets_match(received: Optional[str], expected: str) -> bool:
     return bool(received) and hmac.compare_digest(received.encode("utf-8"), expected.encode("utf-8"))
 
 
+# The fields of a tracker that rasa-sdk's Tracker.from_dict reads, with their types (as an empty value):
+# these may be absent but never null,
+REQUIRED_TYPES: Dict[str, Any] = {"slots": {}, "latest_message": {}, "events": []}
+# and these may also be null.
+TRACKER_FIELDS: Dict[str, Any] = {
+    "slots": {},
+    "latest_message": {},
+    "events": [],
+    "active_loop": {},
+    "latest_action": {},
+    "followup_action": "",
+    "latest_action_name": "",
+    "latest_input_channel": "",
+}
+
+
 def action_call(request: Request) -> Optional[dict]:
     """The body of a POST /webhook as a well-formed action call, or None."""
     body = request.body or b""
@@ -52,7 +68,7 @@ def action_call(request: Request) -> Optional[dict]:
         if request.headers.get("Content-Encoding") == "deflate":
             body = zlib.decompress(body)
         call = json.loads(body)
-    except (ValueError, zlib.error):
+    except (ValueError, zlib.error, RecursionError):
         return None
     if not isinstance(call, dict) or not isinstance(call.get("next_action"), str):
         return None
@@ -60,6 +76,12 @@ def action_call(request: Request) -> Optional[dict]:
     if not isinstance(tracker, dict) or not isinstance(tracker.get("sender_id"), str):
         return None
     if not isinstance(call.get("domain") or {}, dict) or not isinstance(call.get("version") or "", str):
+        return None
+    if not all(isinstance(tracker.get(key, empty), type(empty)) for key, empty in REQUIRED_TYPES.items()):
+        return None
+    if not all(isinstance(tracker.get(key) or empty, type(empty)) for key, empty in TRACKER_FIELDS.items()):
+        return None
+    if not all(isinstance(event, dict) for event in tracker.get("events") or []):
         return None
     return call
 

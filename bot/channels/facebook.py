@@ -80,13 +80,23 @@ class Messenger(rasa_facebook.Messenger):
         self.client = MessengerClient(page_access_token, session=_TimeoutSession())
 
     async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
-        for entry in payload.get("entry", []):
-            for event in entry.get("messaging", []):
-                self.last_message = event
-                if event.get("message"):
-                    await self.message(event, metadata)
-                elif event.get("postback"):
-                    await self.postback(event, metadata)
+        entries = payload.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
+            events = entry.get("messaging") if isinstance(entry, dict) else None
+            for event in events if isinstance(events, list) else []:
+                if isinstance(event, dict):
+                    await self._event(event, metadata)
+
+    async def _event(self, event: Dict[Text, Any], metadata: Optional[Dict[Text, Any]]) -> None:
+        """One event; a malformed one is skipped (logged by type only), the others are still handled."""
+        self.last_message = event
+        try:
+            if event.get("message"):
+                await self.message(event, metadata)
+            elif event.get("postback"):
+                await self.postback(event, metadata)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+            logger.warning("Skipped a malformed Messenger event: %s", type(error).__name__)
 
     async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
         out_channel = MessengerBot(self.client)

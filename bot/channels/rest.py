@@ -50,7 +50,7 @@ def parse_call(request: Request) -> Union[Tuple[Text, Text, Optional[Dict[Text, 
     """(sender, message, metadata) from the body, or the reason it is not a valid call."""
     try:
         body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "The body must be a JSON object."
     if not isinstance(body, dict):
         return "The body must be a JSON object."

@@ -120,11 +120,18 @@ class TelegramInput(rasa_telegram.TelegramInput):
         async def receive(request: Request) -> HTTPResponse:
             if not isinstance(request.json, dict):
                 return response.text("Expected a Telegram update as a JSON object.", status=400)
-            update = Update(**request.json)
-            found = text_and_chat(update)
+            try:
+                update = Update(**request.json)
+                found = text_and_chat(update)
+                language = app_language(update) if found is not None else None
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                logger.warning("Refused a malformed Telegram update: %s", type(error).__name__)
+                return response.text("Expected a Telegram update.", status=400)
             if found is None:
                 return response.text("success")
             text, chat_id = found
+            if not isinstance(text, str) or not isinstance(chat_id, (int, str)):
+                return response.text("Expected a Telegram update.", status=400)
             await self._handle(
                 on_new_message,
                 UserMessage(
@@ -132,7 +139,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
                     out_channel,
                     chat_id,
                     input_channel=self.name(),
-                    metadata=app_language(update) or self.get_metadata(request),
+                    metadata=language or self.get_metadata(request),
                 ),
             )
             return response.text("success")

@@ -75,11 +75,13 @@ def action_call(request: Request) -> Optional[dict]:
     tracker = call.get("tracker")
     if not isinstance(tracker, dict) or not isinstance(tracker.get("sender_id"), str):
         return None
-    if not isinstance(call.get("domain") or {}, dict) or not isinstance(call.get("version") or "", str):
+    if not isinstance(call.get("domain", {}), (dict, type(None))) or not isinstance(
+        call.get("version", ""), (str, type(None))
+    ):
         return None
     if not all(isinstance(tracker.get(key, empty), type(empty)) for key, empty in REQUIRED_TYPES.items()):
         return None
-    if not all(isinstance(tracker.get(key) or empty, type(empty)) for key, empty in TRACKER_FIELDS.items()):
+    if not all(isinstance(tracker.get(key), (type(empty), type(None))) for key, empty in TRACKER_FIELDS.items()):
         return None
     if not all(isinstance(event, dict) for event in tracker.get("events") or []):
         return None

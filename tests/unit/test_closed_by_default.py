@@ -95,7 +95,19 @@ def test_the_action_server_refuses_calls_without_the_secret(action_app: Sanic) -
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", b'"text"', b"{}", b'{"next_action": 3}', b'{"next_action": "a", "tracker": []}'],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"text"',
+        b"{}",
+        b'{"next_action": 3}',
+        b'{"next_action": "a", "tracker": []}',
+        # found by make fuzz: each crashed rasa-sdk (500) before the shape check
+        b'{"next_action": "a", "tracker": {"sender_id": "x", "latest_message": true}}',
+        b'{"next_action": "a", "tracker": {"sender_id": "x", "slots": null}}',
+        b'{"next_action": "a", "tracker": {"sender_id": "x"}, "version": []}',
+        b'{"next_action": "a", "tracker": {"sender_id": "x"}, "domain": [1]}',
+    ],
 )
 def test_malformed_action_calls_get_400_without_an_echo(action_app: Sanic, body: bytes) -> None:
     answer = post(action_app, body, **{ACTION_TOKEN_HEADER: SECRET})

@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu cross-validate test-e2e test-browser import deliver purge migrate clean
+.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
@@ -60,6 +60,9 @@ cross-validate: $(INSTALLED)    ## 5-fold cross-validation on the training data 
 
 test-e2e: $(INSTALLED)
 	$(PY) -m pytest tests/e2e -q
+
+fuzz: $(INSTALLED) train         ## 5,000 hypothesis examples per endpoint (REST webhook, action server); make test runs 200
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} $(PY) -m pytest tests/e2e/test_fuzz.py -q -s -p no:randomly
 
 test-browser: $(INSTALLED) system-deps   ## the web widget in Debian's Chromium (Playwright)
 	$(PY) -m pytest tests/browser -q

@@ -12,12 +12,12 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from sqlalchemy.exc import OperationalError
 
 from bot.paths import VAR
-from bot.servers import Servers
+from bot.servers import API_TOKEN_FILE, Servers, runtime_secret
 from bot.training import train
 from horizon.db import DatabaseUnavailable
 from horizon.initiatives.importer import seed
@@ -40,17 +40,32 @@ def seed_database() -> None:
         print("Created the initiatives database with the SAMPLE data (README: loading the real list).", flush=True)
 
 
-def how_to_talk(port: int) -> str:
-    token = "?token=$RASA_AUTH_TOKEN" if os.environ.get("RASA_AUTH_TOKEN") else ""
+def how_to_talk(port: int, token: str, origins: List[str], token_file: Optional[Path] = None) -> str:
+    """The start-up lines: where to chat, and how to call the HTTP API, which needs the token."""
+    kept = f" (kept in {token_file})" if token_file else " (RASA_AUTH_TOKEN)"
     return (
         f"\nHorizon is running.\n"
         f"  Chat in the browser:    http://localhost:{port}/widget/ (English: /widget/en.html)\n"
         f"  REST webhook:           curl -s localhost:{port}/webhooks/rest/webhook "
         f'-d \'{{"sender": "me", "message": "wat is jullie visie?"}}\'\n'
-        f"  HTTP API (status):      curl -s 'localhost:{port}/status{token}'\n"
+        f"  HTTP API (status):      curl -s 'localhost:{port}/status?token={token}'\n"
+        f"  HTTP API token:         {token}{kept}\n"
+        f"  Browsers allowed from:  {', '.join(origins)} (HORIZON_ALLOWED_ORIGINS)\n"
         f"  In the terminal:        make shell\n"
         f"Press Ctrl-C to stop both servers.\n"
     )
+
+
+def api_token(runtime: Path) -> Tuple[str, Optional[Path]]:
+    """RASA_AUTH_TOKEN, else a random token created on first start and kept in the runtime folder (0600).
+
+    Closed by default: without a token Rasa's HTTP API would let anyone read every conversation.
+    """
+    configured = os.environ.get("RASA_AUTH_TOKEN")
+    if configured:
+        return configured, None
+    path = runtime / API_TOKEN_FILE
+    return runtime_secret(path), path
 
 
 def main() -> None:
@@ -66,12 +81,8 @@ def main() -> None:
     if not args.no_train:
         train()
     seed_database()
-    servers = Servers(
-        runtime=args.runtime,
-        port=args.port,
-        actions_port=args.actions_port,
-        token=os.environ.get("RASA_AUTH_TOKEN") or None,
-    )
+    token, token_file = api_token(args.runtime)
+    servers = Servers(runtime=args.runtime, port=args.port, actions_port=args.actions_port, token=token)
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -86,7 +97,7 @@ def main() -> None:
     try:
         servers.start(shell=args.shell)
         if not args.shell:
-            print(how_to_talk(args.port), flush=True)
+            print(how_to_talk(args.port, token, servers.origins, token_file), flush=True)
         code = servers.wait()
         if not args.shell:
             print(f"A server exited (code {code}); stopping the other.", flush=True)

@@ -3,20 +3,31 @@
 - Speed: `bot.speedups` (four fixes to Rasa 3.6's hot path, measured with `make bench`). On any Rasa but the
   pinned one, or if a part they replace is missing, the server does not start.
 - Privacy: the redacting log filter of the actions (`horizon.redaction`) is installed in this
-  process too, so that no email address or phone number reaches the server's log.
+  process too, so that no email address or phone number reaches the server's log; Sanic's access log is
+  dropped whatever the log level (its lines carry the URL, and a URL carries the conversation id, which is
+  a phone number on WhatsApp, and the API token).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from bot import speedups
 from horizon.redaction import install_log_redaction
 
+ACCESS_LOGGER = "sanic.access"
+
+
+def drop_access_log(_record: logging.LogRecord) -> bool:
+    """A filter that keeps nothing (Sanic's configuration keeps a logger's filters)."""
+    return False
+
 
 def apply_fixes() -> None:
     speedups.install()
     install_log_redaction()
+    logging.getLogger(ACCESS_LOGGER).addFilter(drop_access_log)
 
 
 def main() -> None:

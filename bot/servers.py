@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -31,6 +32,10 @@ READY_TIMEOUT_S = 300  # a loaded machine (training next door) can take minutes 
 STOP_TIMEOUT_S = 20
 ENDPOINTS_TEMPLATE = ROOT / "endpoints.yml"
 CREDENTIALS_TEMPLATE = ROOT / "credentials.yml"
+ALLOWED_ORIGINS = "HORIZON_ALLOWED_ORIGINS"
+API_TOKEN_FILE = "rasa-auth-token"  # in the runtime folder, when RASA_AUTH_TOKEN is not set
+ACTION_TOKEN_FILE = "action-server-token"  # in the runtime folder, when ACTION_SERVER_TOKEN is not set
+ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
 
 # Settings an isolated run must not inherit: they send mail or webhooks, pick a database, or change what the
 # servers store and how long. A test that needs one passes it explicitly.
@@ -62,20 +67,50 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = READY_TI
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def write_endpoints(actions_port: int, runtime: Path) -> Path:
-    """`runtime`/endpoints.yml: endpoints.yml with this run's action server port.
+def runtime_secret(path: Path) -> str:
+    """The secret kept in `path`, created (random, 256 bits) on first use; the file is readable only by its
+    owner. Used for the HTTP API token and the action server's secret when none is configured."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        os.chmod(path, 0o600)
+        kept = path.read_text(encoding="ascii").strip()
+        if kept:
+            return kept
+        descriptor = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    secret = secrets.token_urlsafe(32)
+    with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+        stream.write(secret + "\n")
+    return secret
+
+
+def allowed_origins(port: int, env: Mapping[str, str]) -> List[str]:
+    """The web origins allowed to call the server from a browser (CORS, socket.io): `HORIZON_ALLOWED_ORIGINS`
+    (comma-separated), else the demo page's own origin on this port."""
+    configured = [origin.strip().rstrip("/") for origin in env.get(ALLOWED_ORIGINS, "").split(",")]
+    return [origin for origin in configured if origin] or [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+def write_endpoints(actions_port: int, runtime: Path, action_token: Optional[str] = None) -> Path:
+    """`runtime`/endpoints.yml: endpoints.yml with this run's action server port (and secret header).
 
     A SQLite tracker store configured under `var/` lives in the runtime folder instead (the same place for
-    `make run`, whose runtime folder is `var/`).
+    `make run`, whose runtime folder is `var/`). The file holds the action server's secret: mode 0600.
     """
     endpoints = yaml.safe_load(ENDPOINTS_TEMPLATE.read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    if action_token:
+        endpoints["action_endpoint"]["headers"] = {ACTION_TOKEN_HEADER: action_token}
     store = endpoints.get("tracker_store") or {}
     if store.get("dialect") == "sqlite":
         db = ROOT / store["db"]
         store["db"] = str(runtime / db.relative_to(VAR) if db.is_relative_to(VAR) else db)
     path = runtime / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        yaml.safe_dump(endpoints, stream, sort_keys=False)
+    os.chmod(path, 0o600)
     return path
 
 
@@ -122,7 +157,9 @@ class Servers:
 
     `runtime` receives endpoints.yml and credentials.yml (and the SQLite tracker store); `logs`, when set,
     is a folder for actions.log and rasa.log, else the servers write to this process's terminal. `token`
-    protects Rasa's HTTP API (`--auth-token`).
+    protects Rasa's HTTP API (`--auth-token`). The action server listens on `actions_host` (ACTIONS_HOST,
+    default loopback) and answers only calls carrying `action_token` (ACTION_SERVER_TOKEN, else a secret
+    kept in the runtime folder). Browsers may call from the origins of :func:`allowed_origins` only.
     """
 
     runtime: Path = VAR
@@ -132,18 +169,28 @@ class Servers:
     env: Dict[str, str] = field(default_factory=lambda: dict(os.environ))
     logs: Optional[Path] = None
     token: Optional[str] = None
+    action_token: Optional[str] = None
+    actions_host: Optional[str] = None
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)  # by name: actions, rasa
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def origins(self) -> List[str]:
+        return allowed_origins(self.port, self.env)
+
     def rasa_command(self, command: str, endpoints: Path, credentials: Path) -> List[str]:
         """`python -m bot.rasa_server run|shell ...`: Rasa's own CLI with the project's fixes applied."""
         arguments = [sys.executable, "-m", "bot.rasa_server", command, "--model", str(self.model)]
         arguments += ["--endpoints", str(endpoints), "--credentials", str(credentials)]
         if command == "run":
-            arguments += ["--enable-api", "--cors", "*", "--port", str(self.port)]
+            arguments += ["--enable-api", "--port", str(self.port), "--cors", *self.origins]
             if self.token:
                 arguments += ["--auth-token", self.token]
         return arguments
@@ -155,35 +202,45 @@ class Servers:
         the end of the logs.
         """
         self.runtime.mkdir(parents=True, exist_ok=True)
-        endpoints = write_endpoints(self.actions_port, self.runtime)
+        self.action_token = (
+            self.action_token or self.env.get("ACTION_SERVER_TOKEN") or runtime_secret(self.runtime / ACTION_TOKEN_FILE)
+        )
+        self.actions_host = self.actions_host or self.env.get("ACTIONS_HOST") or "127.0.0.1"
+        endpoints = write_endpoints(self.actions_port, self.runtime, self.action_token)
         credentials = write_runtime_credentials(self.env, self.runtime)
         try:
             actions = self._spawn(
-                "actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)]
+                "actions",
+                [sys.executable, "-m", "actions.server", "--host", self.actions_host, "--port", str(self.actions_port)],
+                env={"ACTION_SERVER_TOKEN": self.action_token},
             )
-            wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", actions)
+            wait_until_up(f"{self.actions_url}/health", actions)
+            rasa_env = {ALLOWED_ORIGINS: ",".join(self.origins)}
             if shell:
                 # Rasa's terminal chat stays in this session: it reads the terminal.
-                self._spawn("rasa", self.rasa_command("shell", endpoints, credentials), own_session=False)
+                self._spawn("rasa", self.rasa_command("shell", endpoints, credentials), own_session=False, env=rasa_env)
                 return
-            rasa = self._spawn("rasa", self.rasa_command("run", endpoints, credentials))
+            rasa = self._spawn("rasa", self.rasa_command("run", endpoints, credentials), env=rasa_env)
             wait_until_up(f"{self.url}/", rasa)
             self._wait_for_model(rasa)
         except (RuntimeError, TimeoutError) as error:
             self.stop()
             raise RuntimeError(f"{error}\n{self.log_tails()}") from error
 
-    def _spawn(self, name: str, command: List[str], own_session: bool = True) -> subprocess.Popen:
+    def _spawn(
+        self, name: str, command: List[str], own_session: bool = True, env: Optional[Dict[str, str]] = None
+    ) -> subprocess.Popen:
         # A server in its own session: Ctrl-C in the terminal reaches only the launcher, which stops both.
+        child_env = {**self.env, **(env or {})}
         if self.logs is None:
-            process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=own_session)
+            process = subprocess.Popen(command, cwd=ROOT, env=child_env, start_new_session=own_session)
         else:
             self.logs.mkdir(parents=True, exist_ok=True)
             with open(self.logs / f"{name}.log", "ab") as log:  # the child keeps its own copy of the handle
                 process = subprocess.Popen(
                     command,
                     cwd=ROOT,
-                    env=self.env,
+                    env=child_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=own_session,

@@ -22,7 +22,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.webhook_guard import refuse_unsigned, secrets_match
+from bot.channels.limits import MessageGuard
+from bot.channels.webhook_guard import is_webhook_post, refuse_unsigned, secrets_match
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +80,23 @@ class Messenger(rasa_facebook.Messenger):
         self.client = MessengerClient(page_access_token, session=_TimeoutSession())
 
     async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
-        for entry in payload.get("entry", []):
-            for event in entry.get("messaging", []):
-                self.last_message = event
-                if event.get("message"):
-                    await self.message(event, metadata)
-                elif event.get("postback"):
-                    await self.postback(event, metadata)
+        entries = payload.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
+            events = entry.get("messaging") if isinstance(entry, dict) else None
+            for event in events if isinstance(events, list) else []:
+                if isinstance(event, dict):
+                    await self._event(event, metadata)
+
+    async def _event(self, event: Dict[Text, Any], metadata: Optional[Dict[Text, Any]]) -> None:
+        """One event; a malformed one is skipped (logged by type only), the others are still handled."""
+        self.last_message = event
+        try:
+            if event.get("message"):
+                await self.message(event, metadata)
+            elif event.get("postback"):
+                await self.postback(event, metadata)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+            logger.warning("Skipped a malformed Messenger event: %s", type(error).__name__)
 
     async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
         out_channel = MessengerBot(self.client)
@@ -113,6 +124,7 @@ class FacebookInput(rasa_facebook.FacebookInput):
                 "The facebook channel needs `secret` (app secret) and `verify` (verify token)."
             )
         super().__init__(fb_verify, fb_secret, fb_access_token)
+        self.guard = MessageGuard()
 
     def is_signed_by_meta(self, request: Request) -> bool:
         """X-Hub-Signature-256 must be the HMAC-SHA256 of the raw body with the app secret."""
@@ -121,6 +133,8 @@ class FacebookInput(rasa_facebook.FacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
+        on_new_message = self.guard.guard_messages(on_new_message, self.name())
+        self.guard.limit_body(webhook, is_webhook_post)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -6,6 +6,7 @@ handled again, so the user gets the answer twice. Here an event id seen before i
 and not handled again; the ids are kept in a bounded in-process memory.
 """
 
+import json
 import logging
 from typing import Any, Awaitable, Callable, Optional, Text
 
@@ -15,12 +16,30 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.limits import MessageGuard
 from bot.channels.webhook_guard import BoundedMemory, is_webhook_post, refuse_unsigned
 
 logger = logging.getLogger(__name__)
 
 RETRY_HEADER = "X-Slack-Retry-Num"
 REMEMBERED_EVENTS = 5_000
+
+
+def well_formed(request: Request) -> bool:
+    """Whether a webhook post has the shape Rasa's handler reads without crashing: a JSON object whose
+    `event` (if any) is an object with string `text` and `user`, or a form whose `payload` is a JSON object."""
+    try:
+        if request.headers.get("content-type") == "application/json":
+            envelope = json.loads(request.body or b"")
+            event = envelope.get("event", {}) if isinstance(envelope, dict) else None
+            return isinstance(event, dict) and all(
+                isinstance(event.get(key, ""), str) for key in ("text", "user", "channel", "thread_ts")
+            )
+        if request.headers.get("content-type") == "application/x-www-form-urlencoded":
+            return isinstance(json.loads(request.form.get("payload") or ""), dict)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def event_id(request: Request) -> Optional[Text]:
@@ -41,10 +60,19 @@ class SlackInput(rasa_slack.SlackInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen_events: BoundedMemory[Text, bool] = BoundedMemory(REMEMBERED_EVENTS)
+        self.guard = MessageGuard()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        webhook = super().blueprint(self.guard.guard_messages(on_new_message, self.name()))
+        self.guard.limit_body(webhook, is_webhook_post)
         refuse_unsigned(webhook, self.name(), self.is_request_from_slack_authentic)
+
+        @webhook.middleware("request")
+        async def refuse_malformed(request: Request) -> Optional[HTTPResponse]:
+            """After the signature check: a body Rasa's handler would crash on gets 400."""
+            if is_webhook_post(request) and not well_formed(request):
+                return response.text("Expected a Slack event or interaction.", status=400)
+            return None
 
         @webhook.middleware("request")
         async def acknowledge_redelivery(request: Request) -> Optional[HTTPResponse]:

@@ -7,34 +7,49 @@ and no bot message reaches the browser. This subclass keeps everything else of t
 
 - ``session_request`` awaits ``enter_room`` and only accepts well-formed session ids;
 - the user-message handler checks its input (a socket may only speak for a session it joined, the text
-  must be a string of sane length, metadata must be a JSON object) and uses :class:`SocketIOOutput`,
-  whose ``send_custom_json`` emits ``{"custom": payload}`` (the stock one passes the payload as keyword
-  arguments to ``emit``, which breaks on any payload without a ``data`` key).
+  must be a string, metadata must be a JSON object), applies the limits of :mod:`bot.channels.limits`
+  (control characters stripped, an empty or too long message and a sender over their rate get a polite
+  answer instead of going to the assistant) and uses :class:`SocketIOOutput`, whose ``send_custom_json``
+  emits ``{"custom": payload}`` (the stock one passes the payload as keyword arguments to ``emit``, which
+  breaks on any payload without a ``data`` key).
+
+Browsers may connect only from the origins in ``HORIZON_ALLOWED_ORIGINS`` (comma-separated; bot/servers.py
+sets it, by default to the demo page's own origin), and one socket.io packet is at most 64 KB.
 
 Load it in credentials.yml by its module path: ``bot.channels.socketio.SocketIOInput:``.
 """
 
 import json
 import logging
+import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
 from socketio import AsyncServer
 
+from bot.channels.limits import (
+    MAX_BODY_BYTES,
+    MAX_MESSAGE_CHARS,
+    SLOW_DOWN,
+    MessageGuard,
+    clean_text,
+    refusal,
+    refusal_for,
+    reply_language,
+)
+
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
+__all__ = ["MAX_MESSAGE_CHARS", "SocketIOInput", "SocketIOOutput"]
+
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+ALLOWED_ORIGINS = "HORIZON_ALLOWED_ORIGINS"
 
 REFUSALS = {
-    "too_long": {
-        "nl": "Dat bericht is te lang voor mij. Kun je het korter zeggen (hoogstens 2000 tekens)?",
-        "en": "That message is too long for me. Could you say it more briefly (2000 characters at most)?",
-    },
     "no_session": {
         "nl": "Ik ben de draad van ons gesprek kwijt. Herlaad de pagina en probeer het opnieuw.",
         "en": "I lost track of our conversation. Please reload the page and try again.",
@@ -65,14 +80,35 @@ def parse_metadata(raw: Any) -> Dict[Text, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
-def refusal(reason: Text, metadata: Dict[Text, Any]) -> Text:
-    """The polite answer to a message the channel cannot accept, in the page's language."""
+def lost_session(metadata: Dict[Text, Any]) -> Text:
+    """The polite answer to a message for a session the socket has not joined, in the page's language."""
     language = "en" if metadata.get("language") == "en" else "nl"
-    return REFUSALS[reason][language]
+    return REFUSALS["no_session"][language]
+
+
+def configured_origins() -> Optional[List[Text]]:
+    """HORIZON_ALLOWED_ORIGINS as a list; None (python-engineio: the server's own origin only) when unset."""
+    origins = [origin.strip().rstrip("/") for origin in os.environ.get(ALLOWED_ORIGINS, "").split(",")]
+    return [origin for origin in origins if origin] or None
+
+
+def as_widget_message(answer: Dict[Text, Any]) -> Dict[Text, Any]:
+    """A text with buttons as the stock output channel emits it (quick replies)."""
+    message: Dict[Text, Any] = {"text": answer["text"]}
+    if answer.get("buttons"):
+        message["quick_replies"] = [
+            {"content_type": "text", "title": button["title"], "payload": button["payload"]}
+            for button in answer["buttons"]
+        ]
+    return message
 
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """socket.io input channel that works with current python-socketio (session persistence, metadata)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = MessageGuard()
 
     def get_output_channel(self) -> Optional[rasa_socketio.OutputChannel]:
         """Output channel for messages Rasa sends on its own (e.g. reminders, the HTTP API)."""
@@ -85,6 +121,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by the stock blueprint()
+        sio.eio.cors_allowed_origins = configured_origins()
+        sio.eio.max_http_buffer_size = MAX_BODY_BYTES
         sio.on("session_request", self._session_request_handler(sio), namespace=self.namespace)
         sio.on(
             self.user_message_evt,
@@ -116,14 +154,22 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             metadata = parse_metadata(data.get(self.metadata_key))
             sender_id = self._sender_id(sio, sid, data.get("session_id"))
             if sender_id is None:
-                await self._refuse(sio, sid, "no_session", metadata)
+                await self._refuse(sio, sid, {"text": lost_session(metadata)})
                 return
-            if len(data["message"]) > MAX_MESSAGE_CHARS:
-                await self._refuse(sio, sid, "too_long", metadata)
+            request = (sio.get_environ(sid, namespace=self.namespace) or {}).get("sanic.request")
+            address = (request.remote_addr or request.ip) if request is not None else sid
+            text = clean_text(data["message"])
+            refused = refusal_for(text)
+            if self.guard.address_wait(address) > 0 or self.guard.senders.take(sender_id) > 0:
+                refused = SLOW_DOWN
+            if refused is not None:
+                app = request.app if request is not None else None
+                language = await reply_language(app, sender_id, text, metadata)
+                await self._refuse(sio, sid, as_widget_message(refusal(refused, language)))
                 return
             await on_new_message(
                 UserMessage(
-                    data["message"],
+                    text,
                     SocketIOOutput(sio, self.bot_message_evt),
                     sender_id,
                     input_channel=self.name(),
@@ -142,11 +188,6 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         logger.warning("Ignored a message from socket %s for a session it has not joined.", sid)
         return None
 
-    async def _refuse(self, sio: AsyncServer, sid: Text, reason: Text, metadata: Dict[Text, Any]) -> None:
+    async def _refuse(self, sio: AsyncServer, sid: Text, message: Dict[Text, Any]) -> None:
         """Answers the one socket (not the whole session) with a polite refusal."""
-        await sio.emit(
-            self.bot_message_evt,
-            {"text": refusal(reason, metadata)},
-            room=sid,
-            namespace=self.namespace,
-        )
+        await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)

@@ -23,7 +23,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.webhook_guard import refuse_unsigned, secrets_match
+from bot.channels.limits import MessageGuard
+from bot.channels.webhook_guard import is_webhook_post, refuse_unsigned, secrets_match
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
             )
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self.secret_token = secret_token
+        self.guard = MessageGuard()
 
     def has_secret_token(self, request: Request) -> bool:
         """Telegram sends the secret given to setWebhook in a header on every update."""
@@ -107,6 +109,8 @@ class TelegramInput(rasa_telegram.TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
+        on_new_message = self.guard.guard_messages(on_new_message, self.name())
+        self.guard.limit_body(webhook, is_webhook_post)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -116,11 +120,18 @@ class TelegramInput(rasa_telegram.TelegramInput):
         async def receive(request: Request) -> HTTPResponse:
             if not isinstance(request.json, dict):
                 return response.text("Expected a Telegram update as a JSON object.", status=400)
-            update = Update(**request.json)
-            found = text_and_chat(update)
+            try:
+                update = Update(**request.json)
+                found = text_and_chat(update)
+                language = app_language(update) if found is not None else None
+            except (TypeError, ValueError, AttributeError, KeyError) as error:
+                logger.warning("Refused a malformed Telegram update: %s", type(error).__name__)
+                return response.text("Expected a Telegram update.", status=400)
             if found is None:
                 return response.text("success")
             text, chat_id = found
+            if not isinstance(text, str) or not isinstance(chat_id, (int, str)):
+                return response.text("Expected a Telegram update.", status=400)
             await self._handle(
                 on_new_message,
                 UserMessage(
@@ -128,7 +139,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
                     out_channel,
                     chat_id,
                     input_channel=self.name(),
-                    metadata=app_language(update) or self.get_metadata(request),
+                    metadata=language or self.get_metadata(request),
                 ),
             )
             return response.text("success")

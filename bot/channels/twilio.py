@@ -20,7 +20,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
-from bot.channels.webhook_guard import BoundedMemory, refuse_unsigned
+from bot.channels.limits import MessageGuard
+from bot.channels.webhook_guard import BoundedMemory, is_webhook_post, refuse_unsigned
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
         self.webhook_url = webhook_url
         self.validator = RequestValidator(auth_token)
         self.last_buttons: ButtonMemory = BoundedMemory()
+        self.guard = MessageGuard()
 
     def signed_url(self, request: Request) -> Text:
         """The URL Twilio signed: exactly the one configured in Twilio, else the one the server sees."""
@@ -127,7 +129,8 @@ class TwilioInput(rasa_twilio.TwilioInput):
                 message.text = payload
             await on_new_message(message)
 
-        webhook = super().blueprint(with_numbered_choice)
+        webhook = super().blueprint(self.guard.guard_messages(with_numbered_choice, self.name()))
+        self.guard.limit_body(webhook, is_webhook_post)
         refuse_unsigned(webhook, self.name(), self.is_signed_by_twilio)
         return webhook
 

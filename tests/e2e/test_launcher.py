@@ -6,8 +6,10 @@ from __future__ import annotations
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -27,18 +29,36 @@ def _port_is_free(port: int) -> bool:
 def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> None:
     """Its own instance, in a runtime folder and database of its own: the session's bot stays up."""
     port, actions_port = free_port(), free_port()
-    env = dict(e2e_env, DATABASE_URL=f"sqlite:///{tmp_path / 'launcher.db'}", RASA_AUTH_TOKEN="launcher-token")
+    env = dict(e2e_env, DATABASE_URL=f"sqlite:///{tmp_path / 'launcher.db'}")  # no RASA_AUTH_TOKEN: the default
     command = [sys.executable, "-m", "bot.launcher", "--no-train", "--runtime", str(tmp_path)]
     command += ["--port", str(port), "--actions-port", str(actions_port)]
-    launcher = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    printed = tmp_path / "launcher.out"
+    with open(printed, "wb") as out:  # the servers write there too: a file never fills up like a pipe
+        launcher = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=out)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", launcher)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", launcher)
-        with pytest.raises(urllib.error.HTTPError) as refused:  # RASA_AUTH_TOKEN protects the HTTP API
+        # closed by default: a token created on first start, kept readable by its owner only, printed
+        token_file = tmp_path / "rasa-auth-token"
+        token = token_file.read_text().strip()
+        assert len(token) >= 40 and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "action-server-token").stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "endpoints.yml").stat().st_mode) == 0o600
+        with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
         assert refused.value.code == 401
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?token=launcher-token", timeout=10) as ok:
+        with pytest.raises(urllib.error.HTTPError) as refused:  # nor can anyone read a conversation
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/conversations/someone/tracker", timeout=10)
+        assert refused.value.code == 401
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status?token={token}", timeout=10) as ok:
             assert ok.status == 200
+        with pytest.raises(urllib.error.HTTPError) as refused:  # the action server answers Rasa only
+            urllib.request.urlopen(f"http://127.0.0.1:{actions_port}/actions", timeout=10)
+        assert refused.value.code == 403
+        deadline = time.monotonic() + 30
+        while "Press Ctrl-C" not in printed.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert f"/status?token={token}" in printed.read_text(errors="replace")
         assert str(tmp_path / "tracker.db") in (tmp_path / "endpoints.yml").read_text()
         assert (tmp_path / "credentials.yml").exists()
         with sqlite3.connect(tmp_path / "launcher.db") as db:  # seeded with the sample initiatives at start

@@ -716,7 +716,7 @@ def test_bounded_memory_forgets_the_oldest_entries():
 # ---------------------------------------------------------------- effective credentials
 
 TEMPLATE = REPO / "credentials.yml"
-ALWAYS_ON = ["rest", "bot.channels.socketio.SocketIOInput", "bot.channels.widget.WidgetInput"]
+ALWAYS_ON = ["bot.channels.rest.RestInput", "bot.channels.socketio.SocketIOInput", "bot.channels.widget.WidgetInput"]
 CHANNEL_ENV = {
     "bot.channels.twilio.TwilioInput": {
         "TWILIO_ACCOUNT_SID": TWILIO_SID,
@@ -781,9 +781,7 @@ def test_written_credentials_start_every_channel_in_rasa_offline(tmp_path):
         channels = create_http_input_channels(None, str(out))
         configure_app(channels, enable_api=False)
         assert offline.requests == {}
-    assert sorted(type(c).__module__ + "." + type(c).__name__ for c in channels) == sorted(
-        ["rasa.core.channels.rest.RestInput", *ALWAYS_ON[1:], *CHANNEL_ENV]
-    )
+    assert sorted(type(c).__module__ + "." + type(c).__name__ for c in channels) == sorted([*ALWAYS_ON, *CHANNEL_ENV])
 
 
 @pytest.mark.asyncio
@@ -826,3 +824,117 @@ async def test_telegram_start_greets_in_the_app_language(telegram_api, app_langu
     later["message"]["from"]["language_code"] = app_language
     assert await send_telegram(app, later, TELEGRAM_SECRET) == 200
     assert agent.messages[1].metadata is None  # afterwards the language follows what they write
+
+
+# ---------------------------------------------------------------- hostile input, validly signed
+
+EVERY_PLANE = "é\u20ac\U0001d11e\U0001f600\U00020000\U00030000\U000e0100\U000f0000\U00100000"
+HOSTILE_TEXTS = {
+    "empty": "",
+    "whitespace": " \n\t ",
+    "control characters": "hal\x00lo\x1b[2J\x07",
+    "every plane": EVERY_PLANE,
+    "html and script": "<script>alert(1)</script>",
+    "too long": "x" * 1001,
+}
+HOSTILE_JSON = {
+    "array": b"[1, 2, 3]",
+    "not json": b"{not json",
+    "null": b"null",
+    "string": b'"hallo"',
+    "wrong types": b'{"entry": "x", "message": 42, "event": [], "update_id": "x"}',
+    "1 MB": b'{"x": "' + b"x" * 1_000_000 + b'"}',
+}
+
+
+def signed_request(channel: str, body: bytes) -> Tuple[str, Dict[str, str]]:
+    """Path and headers that carry a valid signature (or secret) for `body` on `channel`."""
+    if channel == "telegram":
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+        return "/webhooks/telegram/webhook", headers
+    if channel == "facebook":
+        return "/webhooks/facebook/webhook", {"Content-Type": "application/json", **signed_256(body)}
+    if channel == "slack":
+        return "/webhooks/slack/webhook", slack_headers(body)
+    form = dict(parse_qs(body.decode("latin-1")))
+    flat = {name: values[0] for name, values in form.items()}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    headers["X-Twilio-Signature"] = twilio_signature(TWILIO_TOKEN, TWILIO_URL, flat)
+    return "/webhooks/twilio/webhook", headers
+
+
+def hostile_app(channel: str) -> Tuple[Sanic, InputChannel, AnsweringAgent]:
+    built = {
+        "twilio": twilio_channel,
+        "telegram": telegram_channel,
+        "facebook": facebook_channel,
+        "slack": slack_channel,
+    }[channel]()
+    agent = AnsweringAgent(buttons=[])
+    return app_with(built, agent), built, agent
+
+
+def message_body(channel: str, text: str) -> bytes:
+    if channel == "telegram":
+        return json.dumps(telegram_update(text)).encode()
+    if channel == "facebook":
+        return messenger_body(text)
+    if channel == "slack":
+        return slack_event(text, event_id=f"Ev{abs(hash(text))}")
+    return urlencode(twilio_form(text)).encode()
+
+
+async def post_signed(app: Sanic, built: InputChannel, channel: str, body: bytes) -> int:
+    path, headers = signed_request(channel, body)
+    status, _ = await post(app, path, body, headers)
+    if channel == "slack":
+        await asyncio.gather(*built._background_tasks)
+    return status
+
+
+@pytest.fixture
+def platforms(twilio_api, telegram_api, graph_api):
+    """Every platform's API stubbed at the HTTP edge (Slack's through telegram_api's aioresponses)."""
+    telegram_api.post(SLACK_API, payload={"ok": True, "channel": "D123", "ts": "1.2"}, repeat=True)
+    yield
+
+
+CHANNELS = ["twilio", "telegram", "facebook", "slack"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("case", HOSTILE_JSON)
+async def test_signed_malformed_bodies_get_a_4xx_or_are_acknowledged(platforms, channel, case):
+    app, built, agent = hostile_app(channel)
+    status = await post_signed(app, built, channel, HOSTILE_JSON[case])
+    assert status < 500, (channel, case, status)
+    if case == "1 MB":
+        assert status == 413
+    assert agent.messages == []
+    assert await post_signed(app, built, channel, message_body(channel, "hallo")) < 300  # still serving
+    assert agent.texts == ["hallo"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("case", HOSTILE_TEXTS)
+async def test_signed_hostile_messages_are_cleaned_or_answered_politely(platforms, channel, case):
+    app, built, agent = hostile_app(channel)
+    status = await post_signed(app, built, channel, message_body(channel, HOSTILE_TEXTS[case]))
+    assert status < 500, (channel, case, status)
+    handed_on = agent.texts
+    if case == "control characters":
+        assert handed_on == ["hallo[2J"]
+    elif case in ("every plane", "html and script"):
+        assert handed_on == [HOSTILE_TEXTS[case]]  # text stays text
+    else:  # empty, whitespace, too long: the channel answers itself (or the platform drops empty events)
+        assert handed_on == []
+
+
+@pytest.mark.asyncio
+async def test_a_flood_from_one_whatsapp_number_is_dropped_not_answered(twilio_api):
+    app, built, agent = hostile_app("twilio")
+    for number in range(40):
+        assert await post_signed(app, built, "twilio", message_body("twilio", f"bericht {number}")) < 300
+    assert 30 <= len(agent.messages) < 40  # the bucket refills a little while the test runs

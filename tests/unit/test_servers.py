@@ -50,7 +50,7 @@ def test_the_runtime_folder_holds_endpoints_credentials_and_tracker_store(tmp_pa
     credentials = yaml.safe_load(
         write_runtime_credentials(isolated_env(tmp_path, base=DEVELOPER), tmp_path).read_text()
     )
-    assert "rest" in credentials and not any("telegram" in name.lower() for name in credentials)
+    assert "bot.channels.rest.RestInput" in credentials and not any("telegram" in name.lower() for name in credentials)
     assert (tmp_path / "credentials.yml").stat().st_mode & 0o777 == 0o600
 
 

@@ -27,6 +27,7 @@ from rasa_sdk import utils
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -63,12 +64,12 @@ TRACKER_FIELDS: Dict[str, Any] = {
 
 def action_call(request: Request) -> Optional[dict]:
     """The body of a POST /webhook as a well-formed action call, or None."""
-    body = request.body or b""
     try:
         if request.headers.get("Content-Encoding") == "deflate":
-            body = zlib.decompress(body)
-        call = json.loads(body)
-    except (ValueError, zlib.error, RecursionError):
+            call = json.loads(zlib.decompress(request.body or b""))
+        else:
+            call = request.json  # parsed once: Sanic keeps it for rasa-sdk's handler
+    except (ValueError, zlib.error, RecursionError, InvalidUsage):
         return None
     if not isinstance(call, dict) or not isinstance(call.get("next_action"), str):
         return None

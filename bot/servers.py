@@ -202,6 +202,7 @@ class Servers:
         the end of the logs.
         """
         self.runtime.mkdir(parents=True, exist_ok=True)
+        self.runtime.chmod(0o700)  # the databases and secrets inside hold personal data: owner only
         self.action_token = (
             self.action_token or self.env.get("ACTION_SERVER_TOKEN") or runtime_secret(self.runtime / ACTION_TOKEN_FILE)
         )

@@ -84,7 +84,7 @@ def _sqlite_engine(url: str, path: Optional[str]) -> Engine:
     file = Path(path) if path and path != ":memory:" else None
     on_disk = file is not None
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # personal data: owner only
         # SQLAlchemy 1.4 opens a new SQLite connection per checkout (NullPool), and each new connection
         # re-reads the schema: a pool makes a look-up several times cheaper.
         pool = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 5, "pool_timeout": 5}

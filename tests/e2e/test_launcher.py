@@ -44,6 +44,7 @@ def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> N
         assert len(token) >= 40 and stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert stat.S_IMODE((tmp_path / "action-server-token").stat().st_mode) == 0o600
         assert stat.S_IMODE((tmp_path / "endpoints.yml").stat().st_mode) == 0o600
+        assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700  # the databases inside: owner only
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=10)
         assert refused.value.code == 401

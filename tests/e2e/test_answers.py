@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from horizon.paths import ROOT
 from tests.support.answers import ask, load_cases, rates, report
 
 MIN_OVERALL, MIN_CATEGORY = 0.9, 0.8
@@ -18,6 +19,8 @@ def test_the_useful_answer_rate(running_bot: Any) -> None:
     outcomes = [ask(running_bot, case) for case in cases]
     figures = rates(outcomes)
     print("\n" + report(outcomes))
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "answers.txt").write_text(report(outcomes) + "\n", encoding="utf-8")  # the figures
     assert figures["overall"] >= MIN_OVERALL, report(outcomes)
     low = {name: value for name, value in figures.items() if value < MIN_CATEGORY}
     assert not low, report(outcomes)

@@ -52,6 +52,10 @@ QUESTION_WORDS = {
         "komen",
         "wil",
         "willen",
+        "waarover",
+        "spreken",
+        "spreekt",
+        "praten",
     },
     "en": {
         "strategy",
@@ -74,6 +78,9 @@ QUESTION_WORDS = {
         "position",
         "stance",
         "stand",
+        "talk",
+        "speak",
+        "mention",
     },
 }
 # Words people use for what the strategy says in other words: "klimaat" finds the planet's limits, ecological

@@ -1,8 +1,12 @@
 """Forgetting a person: stored sign-ups, the conversation's slots and (through a marker) its stored events.
 
-"Vergeet mij" deletes at once every sign-up of this conversation (found by its hashed id) and of the address
-the form collected, with their pending notifications; then every slot is reset (only the language settings
-are put back, so the answer stays readable). The conversation's stored events are erased by the Rasa
+Nothing is erased without asking: "vergeet mij" first asks "... wis? ja/nee" (``action_confirm_forget`` and
+``forget_confirm_form``); only a yes runs ``action_forget_me``, anything else cancels. A forget_me prediction
+the NLU is unsure about (low confidence, or a runner-up close behind) asks what the person meant instead.
+
+Once confirmed, ``action_forget_me`` deletes every sign-up of this conversation (found by its hashed id)
+and of the address the form collected, with their pending notifications; then every slot is reset (only the
+language settings are put back, so the answer stays readable). The conversation's stored events are erased by the Rasa
 server's tracker store, which the action server cannot reach: the action sets and clears the slot
 ``forget_requested``, and the store acts on that event (bot/tracker_store.py).
 
@@ -29,13 +33,18 @@ from horizon.privacy.verification import FAILED, VERIFIED, WRONG, cancel, check_
 from horizon.redaction import EMAIL, install_log_redaction
 from horizon.volunteers.email import email_key
 from horizon.volunteers.notify import deliver_soon
-from horizon.volunteers.signups import ForgetReport, forget
+from horizon.volunteers.signups import ForgetReport, forget, stop_notifications
 
 install_log_redaction()
 logger = logging.getLogger(__name__)
 
 CODE_FORM, CODE_SLOT = "forget_code_form", "forget_code"
 CANCELLED = "cancelled"
+CONFIRM_FORM, CONFIRM_SLOT, ADDRESS_SLOT = "forget_confirm_form", "forget_confirm", "forget_address"
+YES, NO = "yes", "no"
+# A destructive intent acts only on a clear prediction: at least this confident, and this far ahead of the
+# runner-up; otherwise the person is asked what they meant.
+MIN_CONFIDENCE, MIN_MARGIN = 0.8, 0.2
 
 
 def forget_conversation() -> List[EventType]:
@@ -51,11 +60,124 @@ def response_for(report: ForgetReport) -> str:
     return "utter_forget_me"
 
 
-def other_address(tracker: Tracker, own: List[str]) -> Optional[str]:
-    """The first address typed in the request that is not the conversation's own."""
+def typed_address(text: str, own: List[str]) -> Optional[str]:
+    """The first address typed in ``text`` that is not the conversation's own."""
     own_keys = {email_key(e) for e in own}
-    typed = EMAIL.findall(tracker.latest_message.get("text") or "")
-    return next((a for a in typed if email_key(a) not in own_keys), None)
+    return next((a for a in EMAIL.findall(text or "") if email_key(a) not in own_keys), None)
+
+
+def other_address(tracker: Tracker, own: List[str]) -> Optional[str]:
+    """The address typed in the request (kept while the person confirmed), if it is not the conversation's own."""
+    kept = tracker.get_slot(ADDRESS_SLOT)
+    if kept:
+        return typed_address(kept, own)
+    return typed_address(tracker.latest_message.get("text") or "", own)
+
+
+def is_clear(message: Dict[str, Any], intent: str) -> bool:
+    """Whether the message's prediction of ``intent`` is sure enough to act on (buttons always are)."""
+    if (message.get("text") or "").startswith("/"):
+        return True
+    ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+    if (message.get("intent") or {}).get("name") != intent or confidence < MIN_CONFIDENCE:
+        return False
+    runner_up = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") != intent), 0.0)
+    return confidence - runner_up >= MIN_MARGIN
+
+
+class ActionConfirmForget(Action):
+    """Asks before erasing ("Wil je dat ik je inschrijving en dit gesprek wis? ja/nee"); an unsure forget_me
+    asks what the person meant instead, with buttons."""
+
+    def name(self) -> Text:
+        return "action_confirm_forget"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if not is_clear(tracker.latest_message, "forget_me"):
+            logger.info("forget me: unsure prediction, asking what was meant")
+            dispatcher.utter_message(response="utter_forget_unsure")
+            return []
+        own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []
+        address = typed_address(tracker.latest_message.get("text") or "", own)
+        # forget_confirm is not touched here: a slot set in this turn would be validated at once, as an answer
+        return [SlotSet(ADDRESS_SLOT, address), FollowupAction(CONFIRM_FORM)]
+
+
+class ValidateForgetConfirmForm(FormValidationAction):
+    """Only a yes (the button, or an affirm the NLU is sure of) confirms; anything else is a no."""
+
+    def name(self) -> Text:
+        return "validate_forget_confirm_form"
+
+    async def validate_forget_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value is None or tracker.get_slot("requested_slot") != CONFIRM_SLOT:
+            return {CONFIRM_SLOT: None}  # the form was only just started: the question has not been asked yet
+        return {CONFIRM_SLOT: YES if is_clear(tracker.latest_message, "affirm") else NO}
+
+
+# What a message other than yes or no to the question asked for: after the polite cancel, it is answered too,
+# so that "ik wil vrijwilliger worden" is not lost on the question it did not answer.
+CONTINUE = {
+    "volunteer": "volunteer_form",
+    "ask_facts": "action_answer_facts",
+    "ask_comparison": "action_compare",
+    "ask_strategy": "action_search_source",
+    "nlu_fallback": "action_search_source",
+    "find_initiatives": "action_find_initiatives",
+    "opt_out": "action_opt_out",
+    "get_involved": "utter_get_involved",
+    "donate": "utter_donate",
+    "start_initiative": "utter_start_initiative",
+    "ask_campaign": "utter_ask_campaign",
+    "ask_capabilities": "utter_capabilities",
+    "change_language": "action_change_language",
+    **{
+        intent: "action_answer_topic"
+        for intent in (
+            "ask_organisation", "ask_vision", "ask_mission", "ask_solidarity", "ask_values", "ask_levers",
+            "ask_manifest", "ask_fourth_pillar",
+        )
+    },
+}  # fmt: skip
+
+
+class ActionForgetConfirmed(Action):
+    """After the question: a yes erases (action_forget_me), anything else cancels politely with a next step
+    (and a message that asked for something else gets its answer as well)."""
+
+    def name(self) -> Text:
+        return "action_forget_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.get_slot(CONFIRM_SLOT) == YES:
+            return [FollowupAction("action_forget_me")]
+        dispatcher.utter_message(response="utter_forget_cancelled")
+        events: List[EventType] = [SlotSet(CONFIRM_SLOT, None), SlotSet(ADDRESS_SLOT, None)]
+        follow = CONTINUE.get((tracker.latest_message.get("intent") or {}).get("name") or "")
+        return events + ([FollowupAction(follow)] if follow else [])
+
+
+class ActionOptOut(Action):
+    """ "Stuur me niets meer": cancels the notifications not yet sent about this conversation's sign-up and
+    offers to erase it (which asks first, like any forget me)."""
+
+    def name(self) -> Text:
+        return "action_opt_out"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []
+        try:
+            stopped = await run_db(stop_notifications, tracker.sender_id, own)
+        except DatabaseUnavailable as exc:
+            logger.warning("opt out: database unavailable (%s)", exc)
+            dispatcher.utter_message(response="utter_forget_me_unavailable")
+            return []
+        logger.info("opt out: %s pending notification(s) cancelled", stopped)
+        dispatcher.utter_message(response="utter_opt_out")
+        return []
 
 
 class ActionForgetMe(Action):
@@ -66,6 +188,9 @@ class ActionForgetMe(Action):
         return "action_forget_me"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.get_slot(CONFIRM_SLOT) != YES:  # only ever after a yes to the question (action_confirm_forget)
+            logger.warning("forget me: not confirmed, asking first")
+            return [FollowupAction("action_confirm_forget")]
         language = current_language(tracker)
         locked = bool(tracker.get_slot("language_locked"))
         own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []

@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language
 from actions.initiatives import meant_local_search
-from actions.strategy import quotable
+from actions.strategy import quotable, say_fact
+from horizon import facts
+from horizon.strategy.comparison import sides
 from horizon.strategy.retrieval import index
 from horizon.strategy.topics import step_after
 
@@ -19,7 +21,8 @@ SEARCH_TIMEOUT_S = 2.0
 
 
 class ActionSearchSource(Action):
-    """Quotes the best-matching passage, or says honestly that the strategy does not cover it.
+    """Quotes the best-matching passage, else the organisation's fact (facts.md) that answers the question, or
+    says honestly that neither covers it.
 
     An unsure message that names a place and was most likely a local search goes to the search instead.
     """
@@ -33,13 +36,22 @@ class ActionSearchSource(Action):
         if meant_local_search(tracker):
             return [FollowupAction("action_find_initiatives")]
         question = tracker.latest_message.get("text") or ""
+        if len(sides(question)) >= 2:
+            return [FollowupAction("action_compare")]
         language = current_language(tracker)
         try:
             match = await asyncio.wait_for(asyncio.to_thread(index(language).search, question), SEARCH_TIMEOUT_S)
         except asyncio.TimeoutError:
             match = None
         if match is None:
-            dispatcher.utter_message(response="utter_source_unknown")
+            try:
+                fact = await asyncio.wait_for(asyncio.to_thread(facts.answer, question, language), SEARCH_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                fact = None
+            if fact is not None:
+                say_fact(dispatcher, fact)
+            else:
+                dispatcher.utter_message(response="utter_source_unknown")
             return []
         dispatcher.utter_message(
             response="utter_source_passage", section=match.passage.heading, passage=quotable(match.passage)

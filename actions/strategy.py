@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language, first_entity, latest_intent
+from horizon import facts
+from horizon.strategy.comparison import sides
 from horizon.strategy.text import Passage, passage
 from horizon.strategy.topics import DEEPER, FactsResponse, short_answer, topic_for
 
@@ -18,6 +20,19 @@ def quotable(p: Passage) -> str:
     if p.section == "solidarity" and not p.text[:1].isupper():
         return f"{p.heading} … {p.text}"
     return p.text
+
+
+def say_fact(dispatcher: CollectingDispatcher, fact: facts.Fact) -> None:
+    """An organisation's fact as facts.md writes it, with its source (and date) where it has one."""
+    if fact.source:
+        dispatcher.utter_message(response="utter_facts_answer", fact=fact.text, source=fact.source)
+    else:
+        dispatcher.utter_message(response="utter_facts_answer_unsourced", fact=fact.text)
+
+
+# Topics next to which facts.md has facts of its own: a question that names one ("jullie slogan", "het
+# steunpunt") gets that fact rather than the topic's short answer.
+TOPICS_WITH_FACTS = {"manifest", "fourth_pillar", "organisation"}
 
 
 class ActionAnswerTopic(Action):
@@ -31,8 +46,18 @@ class ActionAnswerTopic(Action):
     ) -> List[Dict[Text, Any]]:
         intent = latest_intent(tracker)
         topic = topic_for(intent, first_entity(tracker, "value_name"), first_entity(tracker, "solidarity_aspect"))
+        text = tracker.latest_message.get("text") or ""
+        if len(sides(text)) >= 2:  # "het verschil tussen visie en missie" is about both
+            return [FollowupAction("action_compare")]
+        if facts.beyond_facts(text):  # "who is your CEO?" is no question about the organisation's strategy
+            dispatcher.utter_message(response="utter_facts_unknown")
+            return []
         if topic is None:
             dispatcher.utter_message(response="utter_no_topic_yet")
+            return []
+        fact = facts.named_fact(text) if topic in TOPICS_WITH_FACTS else None
+        if fact is not None:
+            say_fact(dispatcher, fact)
             return []
         dispatcher.utter_message(response=short_answer(topic))
         return [SlotSet("topic", topic), SlotSet("more_step", 0)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Callable, Collection, Generic, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import bm25s
 import spacy
@@ -52,6 +52,10 @@ QUESTION_WORDS = {
         "komen",
         "wil",
         "willen",
+        "waarover",
+        "spreken",
+        "spreekt",
+        "praten",
     },
     "en": {
         "strategy",
@@ -69,6 +73,34 @@ QUESTION_WORDS = {
         "does",
         "what",
         "how",
+        "look",
+        "see",
+        "position",
+        "stance",
+        "stand",
+        "talk",
+        "speak",
+        "mention",
+    },
+}
+# Words people use for what the strategy says in other words: "klimaat" finds the planet's limits, ecological
+# inequality and the balance between people and nature. A question's word is replaced by the text's words.
+EXPANSIONS = {
+    "nl": {
+        "klimaat": "planeet ecologische natuur",
+        "klimaatverandering": "planeet ecologische natuur",
+        "milieu": "planeet ecologische natuur",
+        "armoede": "ongelijkheid herverdeling",
+        "rijk": "herverdeling",
+        "politiek": "politieke kwestie",
+    },
+    "en": {
+        "climate": "planet ecological nature",
+        "environment": "planet ecological nature",
+        "environmental": "planet ecological nature",
+        "poverty": "inequality redistribution",
+        "change": "",  # "climate change": the climate is the question
+        "political": "political issue",
     },
 }
 MIN_SCORE = 0.6
@@ -77,22 +109,41 @@ MIN_COVERAGE = 0.51  # more than half of the question's content words must occur
 STEM_PREFIX = 7
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Match:
-    passage: Passage
+class Match(Generic[T]):
+    passage: T
     score: float
     matched_terms: Tuple[str, ...]
 
 
-class PassageIndex:
-    """A BM25 index over one language's passages (transition lines left out)."""
+class PassageIndex(Generic[T]):
+    """A BM25 index over passages of any kind (the strategy's, the facts'), read as one language's text.
 
-    def __init__(self, language: str) -> None:
+    ``text_of`` gives the words a passage is found by; ``question_words`` are dropped from questions
+    because they say what kind of question it is, not what about.
+    """
+
+    def __init__(
+        self,
+        language: str,
+        items: Sequence[T],
+        text_of: Callable[[T], str],
+        question_words: Collection[str] = (),
+        min_score: float = 0.6,
+        min_coverage: float = 0.51,
+        expansions: Optional[Mapping[str, str]] = None,
+    ) -> None:
         self.language = language
+        self.min_score, self.min_coverage = min_score, min_coverage
         self._nlp = spacy.blank(language)
         self._stemmer = Stemmer.Stemmer(STEMMERS[language])
-        self._passages = [p for p in passages(language) if not p.is_transition]
-        self._docs = [self.terms(f"{p.heading} {p.text}") for p in self._passages]
+        self._passages = list(items)
+        self._question_words = frozenset(question_words)
+        self._expansions = dict(expansions or {})
+        self._docs = [self.terms(text_of(p)) for p in self._passages]
         self._bm25 = bm25s.BM25()
         self._bm25.index(self._docs, show_progress=False)
 
@@ -102,21 +153,29 @@ class PassageIndex:
         words = [t.text for t in doc if t.is_alpha and not t.is_stop and t.text not in drop]
         return [stem[:STEM_PREFIX] for stem in self._stemmer.stemWords(words)]
 
-    def search(self, question: str) -> Optional[Match]:
+    def search(self, question: str) -> Optional[Match[T]]:
         """The best passage, or None when the question's terms are (almost) absent from the text."""
-        query = self.terms(question, frozenset(QUESTION_WORDS[self.language]))
+        words = [self._expansions.get(w.lower().strip("?!.,"), w) for w in question.split()]
+        query = self.terms(" ".join(words), self._question_words)
         if not query:
             return None
         scores = self._bm25.get_scores(query)
         best = int(scores.argmax())
         matched = tuple(t for t in dict.fromkeys(query) if t in self._docs[best])
         coverage = len(matched) / len(set(query))
-        if scores[best] < MIN_SCORE or coverage < MIN_COVERAGE:
+        if scores[best] < self.min_score or coverage < self.min_coverage:
             return None
         return Match(self._passages[best], float(scores[best]), matched)
 
 
+def _strategy_text(p: Passage) -> str:
+    return f"{p.heading} {p.text}"
+
+
 @functools.cache
-def index(language: str) -> PassageIndex:
-    """The index for 'nl' or 'en', built once per process (a few milliseconds)."""
-    return PassageIndex(language)
+def index(language: str) -> PassageIndex[Passage]:
+    """The strategy's index for 'nl' or 'en' (transition lines left out), built once per process."""
+    items = [p for p in passages(language) if not p.is_transition]
+    return PassageIndex(
+        language, items, _strategy_text, QUESTION_WORDS[language], MIN_SCORE, MIN_COVERAGE, EXPANSIONS[language]
+    )

@@ -214,6 +214,29 @@ def delete_signups(session: Session, ids: Set[int]) -> None:
         session.execute(delete(Signup).where(Signup.id.in_(ids)))
 
 
+def stop_notifications(
+    conversation_id: str,
+    own_emails: Iterable[str] = (),
+    *,
+    engine: Optional[Engine] = None,
+) -> int:
+    """An opt-out ("stuur me niets meer"): delete the notifications not yet delivered of the conversation's sign-ups and
+    of ``own_emails`` (blocking); the sign-ups stay until the person asks to be forgotten. Returns how many."""
+    engine = ensure_schema(engine)
+    own_keys = {email_key(e) for e in own_emails if e}
+    with session_scope(engine) as session:
+        ids = _ids(
+            session,
+            (Signup.conversation_hash == conversation_hash(conversation_id)) | Signup.email_key.in_(own_keys or {""}),
+        )
+        if not ids:
+            return 0
+        result = session.execute(
+            delete(Notification).where(Notification.signup_id.in_(ids), Notification.status != DELIVERED)
+        )
+        return int(result.rowcount or 0)
+
+
 # --- retention -----------------------------------------------------------------------------------------------
 
 

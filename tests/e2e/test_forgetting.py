@@ -113,7 +113,9 @@ def test_forget_me_leaves_nothing_in_the_runtime_folder_on_sqlite(running_bot: S
     assert stored(who.email) == 1
     assert leftovers_in_files(runtime, who)  # the planted values are there before: the search can find them
 
-    assert "inschrijving verwijderd" in chat.text("vergeet mij")
+    assert "ja/nee" in chat.text("vergeet mij")  # nothing is erased without asking
+    assert stored(who.email) == 1
+    assert "inschrijving verwijderd" in chat.text("ja")
 
     assert stored(who.email) == 0
     tracker = json.dumps(chat.tracker(), ensure_ascii=False)
@@ -129,8 +131,9 @@ def test_an_address_signed_up_elsewhere_needs_the_code(running_bot: Servers) -> 
     who = Planted()
     sign_up(Conversation(running_bot).say, who)
     other, stranger = Conversation(running_bot), Conversation(running_bot)
-    known = texts(other.say(f"vergeet mij, mijn adres is {who.email}"))
-    unknown = texts(stranger.say("vergeet mij, mijn adres is niemand.hier@telenet.be"))
+    assert "ja/nee" in texts(other.say(f"vergeet mij, mijn adres is {who.email}"))
+    assert "ja/nee" in texts(stranger.say("vergeet mij, mijn adres is niemand.hier@telenet.be"))
+    known, unknown = texts(other.say("ja")), texts(stranger.say("ja"))
     assert known == unknown and "code van 6 cijfers" in known and "Typ hier de code" in known
     wrong = [texts(chat.say("123 456")) for chat in (other, stranger)]
     assert wrong[0] == wrong[1] and "Die code klopt niet" in wrong[0] and "4 keer" in wrong[0]
@@ -228,13 +231,15 @@ def test_on_postgresql_the_code_and_forget_me_leave_nothing_in_any_table(pg_bot:
 
         # From another conversation: the code goes to the address (here: the webhook) and is typed back.
         Hook.received.clear()
-        assert "code van 6 cijfers" in texts(helper.say(f"vergeet mij {who.email}"))
+        assert "ja/nee" in texts(helper.say(f"vergeet mij {who.email}"))
+        assert "code van 6 cijfers" in texts(helper.say("/affirm"))
         code = sent_code()
         assert "juiste code" in texts(helper.say(code))
         assert stored(who.email) == 0
 
         # The owner's own conversation still holds what they typed, until they ask.
-        assert "gewist" in texts(owner.say("vergeet mij"))
+        assert "ja/nee" in texts(owner.say("vergeet mij"))
+        assert "gewist" in texts(owner.say("ja"))
         assert leftovers_in_tables(engine, who) == []
         assert leftovers_in_files(servers.runtime, who) == []
         for chat in (owner, helper):

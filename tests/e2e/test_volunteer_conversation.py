@@ -55,7 +55,8 @@ def test_a_dutch_volunteer_signs_up_and_is_forgotten(running_bot: Any) -> None:
     dutch_sign_up(chat.say, email)
     assert stored(email) == 1
     assert all(chat.tracker()["slots"].get(s) is None for s in ("volunteer_name", "volunteer_email"))
-    assert "inschrijving verwijderd" in chat.text("vergeet mij")
+    assert "ja/nee" in chat.text("vergeet mij")
+    assert "inschrijving verwijderd" in chat.text("ja")
     assert stored(email) == 0
 
 

@@ -153,7 +153,7 @@ async def test_the_code_reaches_the_address_by_mail_and_typed_back_deletes(
 
 
 async def run(action: Any, text: str, slots: Dict[str, Any], sender: str = "conv-1") -> Tuple[List[str], List[Any]]:
-    tracker = make_tracker(text, intent="forget_me", slots=slots)
+    tracker = make_tracker(text, intent="forget_me", slots={"forget_confirm": "yes", **slots})  # confirmed
     tracker.sender_id = sender
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})

@@ -33,7 +33,8 @@ def store(engine: Engine, email: str, conversation: str) -> int:
 
 
 async def forget(text: str, slots: Dict[str, Any], sender: str = "conv-1", loop: bool = False) -> tuple:
-    tracker = make_tracker(text, intent="forget_me", slots=slots)
+    """action_forget_me after the person said yes to "... wis? ja/nee" (the slot the confirmation sets)."""
+    tracker = make_tracker(text, intent="forget_me", slots={"forget_confirm": "yes", **slots})
     tracker.sender_id = sender
     if loop:
         tracker.active_loop = {"name": "volunteer_form"}

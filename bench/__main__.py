@@ -22,7 +22,7 @@ from typing import Any, Dict, List
 
 from bench import db_bench, places_bench
 from bench.load import LoadResult, pooled, run_load
-from bench.servers import BaselineBot, HorizonBot, rss_mb
+from bench.servers import BaselineBot, HorizonBot, cpu_s, rss_mb
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -81,12 +81,20 @@ def measure(
             results[key]["load"] = []
         for concurrency, total_rounds in sorted(rounds.items()):
             measured: Dict[str, List[LoadResult]] = {key: [] for key in bots}
+            cpu: Dict[str, Dict[str, float]] = {key: {} for key in bots}
             for block in range(blocks):
                 order = list(bots.items()) if block % 2 == 0 else list(reversed(bots.items()))
                 for key, bot in order:
+                    before = {name: cpu_s(pid) or 0.0 for name, pid in bot.pids().items()}
                     measured[key].append(load(bot, concurrency, max(1, total_rounds // blocks)))
+                    for name, pid in bot.pids().items():
+                        cpu[key][name] = cpu[key].get(name, 0.0) + (cpu_s(pid) or 0.0) - before[name]
             for key in bots:
-                results[key]["load"].append(summary(pooled(measured[key])))
+                result = summary(pooled(measured[key]))
+                result["cpu_ms_per_message"] = {
+                    name: round(1000 * seconds / result["messages"], 2) for name, seconds in cpu[key].items()
+                }
+                results[key]["load"].append(result)
         horizon = bots["horizon"]
         results["horizon"]["location_question"] = summary(asyncio.run(run_load(horizon.url, LOCATION_SCRIPTS, 1, 12)))
         for key, bot in bots.items():
@@ -145,6 +153,11 @@ def report(results: Dict[str, Any]) -> str:
         lines.append(f"{f'p50 @ {c} conversations (ms)':28}{b['p50_ms']:>22.0f}{o['p50_ms']:>14.0f}")
         lines.append(f"{f'p95 @ {c} conversations (ms)':28}{b['p95_ms']:>22.0f}{o['p95_ms']:>14.0f}")
         lines.append(f"{f'throughput @ {c} (msg/s)':28}{b['throughput']:>22.1f}{o['throughput']:>14.1f}")
+        for name in ("rasa", "actions"):
+            bc, oc = b["cpu_ms_per_message"].get(name), o["cpu_ms_per_message"].get(name)
+            lines.append(
+                f"{f'cpu {name} @ {c} (ms/msg)':28}{(f'{bc:.1f}' if bc else '-'):>22}{(f'{oc:.1f}' if oc else '-'):>14}"
+            )
         lines.append(f"{f'errors @ {c}':28}{b['errors']:>22}{o['errors']:>14}")
     b10 = next(r for r in base["load"] if r["concurrency"] == 10)
     o10 = next(r for r in ours["load"] if r["concurrency"] == 10)

@@ -30,6 +30,16 @@ def rss_mb(pid: int) -> Optional[float]:
     return None
 
 
+def cpu_s(pid: int) -> Optional[float]:
+    """CPU time (user + system) a process has used so far, from /proc (Linux): what a message costs the server,
+    whatever else the machine is doing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+
+
 def _timed(command: list, cwd: Path) -> float:
     start = time.perf_counter()
     subprocess.run(

@@ -23,11 +23,10 @@ import yaml
 
 import bot.servers
 from bot.servers import Servers, free_port, seed_sample_data
-from horizon.db import make_engine
 from tests.e2e.conftest import TOKEN
 from tests.postgres import PG_URL, require_postgres
 from tests.support.rest import Conversation
-from tests.support.signups import signup_rows
+from tests.support.signups import stored
 
 Say = Callable[[str], List[Any]]
 
@@ -96,14 +95,6 @@ def leftovers_in_tables(engine: sa.engine.Engine, who: Planted) -> List[Tuple[st
                 if needle.decode(errors="ignore") in text or needle in data
             ]
     return found
-
-
-def stored(email: str) -> int:
-    engine = make_engine()
-    try:
-        return sum(1 for row in signup_rows(list(range(1, 100000)), engine=engine) if row.email_key == email.lower())
-    finally:
-        engine.dispose()
 
 
 def test_forget_me_leaves_nothing_in_the_runtime_folder_on_sqlite(running_bot: Servers, runtime: Path) -> None:

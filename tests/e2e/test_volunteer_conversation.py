@@ -6,24 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable, List
 
-from horizon.db import make_engine
 from tests.support.rest import Conversation
-from tests.support.signups import signup_rows
+from tests.support.signups import stored
 
 Say = Callable[[str], List[Any]]
 
 
 def texts(messages: List[Any]) -> str:
     return "\n".join(m.get("text", "") for m in messages)
-
-
-def stored(email: str) -> int:
-    """How many sign-ups the shared database holds for ``email`` (read as the action server writes it)."""
-    engine = make_engine()
-    try:
-        return sum(1 for row in signup_rows(list(range(1, 100000)), engine=engine) if row.email_key == email.lower())
-    finally:
-        engine.dispose()
 
 
 def dutch_sign_up(say: Say, email: str) -> None:

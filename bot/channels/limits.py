@@ -36,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.paths import ROOT
+from horizon.language.choice import metadata_language
 from horizon.language.detection import detect_language
 
 logger = logging.getLogger(__name__)
@@ -172,11 +173,6 @@ def refusal(name: Text, language: Text) -> Dict[Text, Any]:
     return dict(refusal_responses()[name]["en" if language == "en" else "nl"])
 
 
-def page_language(metadata: Any) -> Optional[Text]:
-    found = metadata.get("language") if isinstance(metadata, dict) else None
-    return found if found in ("nl", "en") else None
-
-
 async def conversation_language(app: Optional[Sanic], sender_id: Text) -> Optional[Text]:
     """The conversation's `language` slot, if the server knows the conversation (None on any problem)."""
     agent = getattr(getattr(app, "ctx", None), "agent", None) if app is not None else None
@@ -195,7 +191,8 @@ async def conversation_language(app: Optional[Sanic], sender_id: Text) -> Option
 async def reply_language(app: Optional[Sanic], sender_id: Text, text: Text, metadata: Any = None) -> Text:
     """The language to refuse in: the conversation's language slot, else the page's language, else what
     the text itself is written in, else Dutch."""
-    found = await conversation_language(app, sender_id) or page_language(metadata)
+    page = metadata_language({"metadata": metadata if isinstance(metadata, dict) else {}})
+    found = await conversation_language(app, sender_id) or page
     if found is None and text:
         detected = await asyncio.to_thread(detect_language, text[:MAX_MESSAGE_CHARS])
         found = detected if detected in ("nl", "en") else None

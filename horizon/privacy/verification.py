@@ -21,9 +21,7 @@ the protection.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +36,7 @@ from horizon.privacy.models import ForgetVerification
 from horizon.schema import ensure_schema
 from horizon.volunteers.email import email_key
 from horizon.volunteers.models import PENDING, Notification, Signup, utcnow
-from horizon.volunteers.signups import conversation_hash, delete_signups
+from horizon.volunteers.signups import conversation_hash, delete_signups, keyed_hash
 
 #: The outbox kind of a code message.
 VERIFICATION = "verification"
@@ -51,17 +49,12 @@ RATE_WINDOW = timedelta(hours=1)
 VERIFIED, WRONG, FAILED = "verified", "wrong", "failed"
 
 
-def _keyed(*parts: str) -> str:
-    pepper = os.environ.get("HORIZON_ID_PEPPER", "").encode()
-    return hmac.new(pepper, "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
-
-
 def address_hash(address: str) -> str:
-    return _keyed("address", email_key(address))
+    return keyed_hash("address", email_key(address))
 
 
 def code_hash(verification_id: int, code: str) -> str:
-    return _keyed("code", str(verification_id), code)
+    return keyed_hash("code", str(verification_id), code)
 
 
 def digits_of(text: str) -> str:

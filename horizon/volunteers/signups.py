@@ -50,10 +50,16 @@ DEFAULT_RETENTION_DAYS = 365
 # --- conversation ids ----------------------------------------------------------------------------------------
 
 
-def conversation_hash(conversation_id: str) -> str:
-    """Keyed hash of a conversation (sender) id; the key is ``HORIZON_ID_PEPPER`` (may be empty)."""
+def keyed_hash(*parts: str) -> str:
+    """HMAC-SHA256 of the parts (joined by NUL), keyed with ``HORIZON_ID_PEPPER`` (may be empty): how every
+    identifier Horizon must find again but never read back is stored."""
     pepper = os.environ.get("HORIZON_ID_PEPPER", "").encode()
-    return hmac.new(pepper, conversation_id.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(pepper, "\x00".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def conversation_hash(conversation_id: str) -> str:
+    """Keyed hash of a conversation (sender) id."""
+    return keyed_hash(conversation_id)
 
 
 # --- saving --------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language, first_entity, latest_intent
+from actions.initiatives import meant_local_search
 from horizon import facts
 from horizon.strategy.comparison import sides
 from horizon.strategy.text import Passage, passage
@@ -44,6 +45,8 @@ class ActionAnswerTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if meant_local_search(tracker):  # "en iets rond klimaat?" right after a search refines it
+            return [FollowupAction("action_find_initiatives")]
         intent = latest_intent(tracker)
         topic = topic_for(intent, first_entity(tracker, "value_name"), first_entity(tracker, "solidarity_aspect"))
         text = tracker.latest_message.get("text") or ""

@@ -147,25 +147,45 @@ class PassageIndex(Generic[T]):
         self._bm25 = bm25s.BM25()
         self._bm25.index(self._docs, show_progress=False)
 
+    @property
+    def passages(self) -> Tuple[T, ...]:
+        return tuple(self._passages)
+
     def terms(self, text: str, drop: frozenset = frozenset()) -> List[str]:
         """Stemmed content words: no stop words, punctuation or numbers."""
         doc = self._nlp.make_doc(text.lower())
         words = [t.text for t in doc if t.is_alpha and not t.is_stop and t.text not in drop]
         return [stem[:STEM_PREFIX] for stem in self._stemmer.stemWords(words)]
 
+    def query(self, question: str) -> List[str]:
+        """The question's terms: synonyms expanded, question words dropped."""
+        words = [self._expansions.get(w.lower().strip("?!.,"), w) for w in question.split()]
+        return self.terms(" ".join(words), self._question_words)
+
+    def rank(self, question: str, k: int = 3) -> List[Match[T]]:
+        """The ``k`` best passages that share a term with the question, best first, without the thresholds of
+        :meth:`search` (for evaluation)."""
+        query = self.query(question)
+        if not query:
+            return []
+        scores = self._bm25.get_scores(query)
+        order = sorted((i for i in range(len(scores)) if scores[i] > 0), key=lambda i: -scores[i])[:k]
+        return [self._match(query, i, float(scores[i])) for i in order]
+
     def search(self, question: str) -> Optional[Match[T]]:
         """The best passage, or None when the question's terms are (almost) absent from the text."""
-        words = [self._expansions.get(w.lower().strip("?!.,"), w) for w in question.split()]
-        query = self.terms(" ".join(words), self._question_words)
-        if not query:
+        best = self.rank(question, 1)
+        if not best:
             return None
-        scores = self._bm25.get_scores(query)
-        best = int(scores.argmax())
-        matched = tuple(t for t in dict.fromkeys(query) if t in self._docs[best])
-        coverage = len(matched) / len(set(query))
-        if scores[best] < self.min_score or coverage < self.min_coverage:
+        match = best[0]
+        coverage = len(match.matched_terms) / len(set(self.query(question)))
+        if match.score < self.min_score or coverage < self.min_coverage:
             return None
-        return Match(self._passages[best], float(scores[best]), matched)
+        return match
+
+    def _match(self, query: List[str], i: int, score: float) -> Match[T]:
+        matched = tuple(t for t in dict.fromkeys(query) if t in self._docs[i])
+        return Match(self._passages[i], score, matched)
 
 
 def _strategy_text(p: Passage) -> str:

@@ -15,6 +15,7 @@ import bm25s
 import spacy
 import Stemmer
 
+from horizon.strategy.search_words import SEARCH_WORDS
 from horizon.strategy.text import Passage, passages
 
 # Snowball's newer "dutch" stemmer over-stems ("burgerlijke" -> "burrlijk"); the Porter variant does not.
@@ -82,6 +83,15 @@ QUESTION_WORDS = {
         "speak",
         "mention",
     },
+}
+# Words that frame a question about the strategy text ("how do you see ...", "what do you mean by ...") in
+# their other forms; only the strategy's index drops them (the facts' index has its own list).
+FRAMING_WORDS = {
+    "nl": {"kijkt", "kijk", "ziet", "zie", "zien", "eruit", "vindt", "vind", "denkt", "denk", "gaat", "eigenlijk"}
+    | {"precies", "standpunt", "mening", "verstaan", "verstaat", "bedoelt", "betekent", "betekenen", "belangrijk"}
+    | {"staan", "tegenover", "daarbij", "voorstellen", "waarin", "gewoon", "rol", "spelen", "speelt"},
+    "en": {"looks", "sees", "thinks", "take", "opinion", "understand", "means", "meant", "important", "matter"}
+    | {"actually", "exactly", "views", "just", "role", "play", "plays"},
 }
 # Words people use for what the strategy says in other words: "klimaat" finds the planet's limits, ecological
 # inequality and the balance between people and nature. A question's word is replaced by the text's words.
@@ -188,14 +198,50 @@ class PassageIndex(Generic[T]):
         return Match(self._passages[i], score, matched)
 
 
-def _strategy_text(p: Passage) -> str:
-    return f"{p.heading} {p.text}"
+def _strategy_text(language: str) -> Callable[[Passage], str]:
+    """A passage is found by its heading, its text and the words people ask about it with (search_words)."""
+    words = SEARCH_WORDS[language]
+
+    def text_of(p: Passage) -> str:
+        return f"{p.heading} {p.text} {words.get(p.id, '')}"
+
+    return text_of
 
 
 @functools.cache
 def index(language: str) -> PassageIndex[Passage]:
     """The strategy's index for 'nl' or 'en' (transition lines left out), built once per process."""
     items = [p for p in passages(language) if not p.is_transition]
+    question_words = QUESTION_WORDS[language] | FRAMING_WORDS[language]
     return PassageIndex(
-        language, items, _strategy_text, QUESTION_WORDS[language], MIN_SCORE, MIN_COVERAGE, EXPANSIONS[language]
+        language, items, _strategy_text(language), question_words, MIN_SCORE, MIN_COVERAGE, EXPANSIONS[language]
     )
+
+
+# Words that name a section: once the NLU has recognised a topic, its name in the question ("what does your
+# vision say about ...") is no sign that another passage is meant.
+SECTION_NAMES = {
+    "nl": {"visie", "missie", "waarden", "waarde", "hefbomen", "hefboom", "solidariteit", "manifest"},
+    "en": {"vision", "mission", "values", "value", "levers", "lever", "solidarity", "manifesto"},
+}
+# How much better another section's passage must score than the recognised topic's best passage.
+SPECIFIC_MARGIN = 1.2
+
+
+def more_specific(language: str, question: str, section: str) -> Optional[Match[Passage]]:
+    """A passage of another section that answers ``question`` clearly better than any passage of ``section``.
+
+    The NLU recognises a topic by the question's wording; "who has to help achieve global justice?" sounds
+    like the vision, but the passage that answers it is a lever. When the text itself clearly points elsewhere
+    (the search's own thresholds, and a margin over the recognised section's best passage), that passage is
+    the better answer.
+    """
+    idx = index(language)
+    words = [w for w in question.split() if w.lower().strip("?!.,:;'\"") not in SECTION_NAMES[language]]
+    text = " ".join(words)
+    match = idx.search(text)
+    if match is None or match.passage.section == section:
+        return None
+    ranked = idx.rank(text, k=len(idx.passages))
+    in_section = max((m.score for m in ranked if m.passage.section == section), default=0.0)
+    return match if match.score >= SPECIFIC_MARGIN * in_section else None

@@ -161,6 +161,10 @@ class PassageIndex(Generic[T]):
     def passages(self) -> Tuple[T, ...]:
         return tuple(self._passages)
 
+    def terms_of(self, keep: Callable[[T], bool]) -> frozenset:
+        """Every term of the passages that ``keep`` selects."""
+        return frozenset(t for p, doc in zip(self._passages, self._docs, strict=True) if keep(p) for t in doc)
+
     def terms(self, text: str, drop: frozenset = frozenset()) -> List[str]:
         """Stemmed content words: no stop words, punctuation or numbers."""
         doc = self._nlp.make_doc(text.lower())
@@ -232,9 +236,9 @@ def more_specific(language: str, question: str, section: str) -> Optional[Match[
     """A passage of another section that answers ``question`` clearly better than any passage of ``section``.
 
     The NLU recognises a topic by the question's wording; "who has to help achieve global justice?" sounds
-    like the vision, but the passage that answers it is a lever. When the text itself clearly points elsewhere
-    (the search's own thresholds, and a margin over the recognised section's best passage), that passage is
-    the better answer.
+    like the vision, but the passage that answers it is a lever. The text itself must point elsewhere: the
+    search's own thresholds, a margin over the recognised section's best passage, and a word of the question
+    that the other passage has and the recognised section never uses ("help"; "world" is in both).
     """
     idx = index(language)
     words = [w for w in question.split() if w.lower().strip("?!.,:;'\"") not in SECTION_NAMES[language]]
@@ -244,4 +248,9 @@ def more_specific(language: str, question: str, section: str) -> Optional[Match[
         return None
     ranked = idx.rank(text, k=len(idx.passages))
     in_section = max((m.score for m in ranked if m.passage.section == section), default=0.0)
-    return match if match.score >= SPECIFIC_MARGIN * in_section else None
+    if (
+        not set(match.matched_terms) - idx.terms_of(lambda p: p.section == section)
+        or match.score < SPECIFIC_MARGIN * in_section
+    ):
+        return None
+    return match

@@ -6,10 +6,11 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.strategy import ActionAnswerTopic
+from horizon.strategy.evaluation import Question, evaluate, load_questions
 from horizon.strategy.retrieval import index, more_specific
 from horizon.strategy.search_words import SEARCH_WORDS
 from horizon.strategy.text import passages
-from tests.retrieval_eval import Question, evaluate, load_questions
+from tests.retrieval_eval import RETRIEVAL
 from tests.unit.conftest import make_tracker
 
 
@@ -34,7 +35,7 @@ def test_passage_ids_are_shared_by_both_languages():
 
 def test_every_labelled_question_names_passages_the_index_has():
     known = {m.id for m in index("nl").passages} | {m.id for m in index("en").passages}
-    for question in load_questions():
+    for question in load_questions(RETRIEVAL):
         assert set(question.passages) <= known, question
 
 

@@ -1,8 +1,8 @@
 """Retrieval over the strategy text, in process: its figures on the labelled questions and what it costs.
 
 The figures (recall@1, recall@3, MRR and the refusal rate, per split and language) are those of
-horizon.strategy.evaluation on tests/retrieval; the costs are the time to build both indexes (paid once at the action
-server's start) and the latency of one search and of one "more specific passage" check (paid per strategy
+horizon.strategy.evaluation on tests/retrieval; the costs are the time to build both indexes (paid once per
+action server process, at its first search) and the latency of one search and of one "more specific passage" check (paid per strategy
 message), each over every labelled question.
 
 Usage: ``python -m bench.retrieval_bench``; ``make bench`` calls ``run()``.
@@ -55,7 +55,7 @@ def run(rounds: int = 3) -> Dict[str, Any]:
 
 
 def report(result: Dict[str, Any]) -> str:
-    lines = [f"retrieval: index build {result['index_build_ms']:.0f} ms (nl+en, once at start-up)"]
+    lines = [f"retrieval: index build {result['index_build_ms']:.0f} ms (nl+en, once per process, at the first search)"]
     for name in ("search", "more_specific"):
         r = result[name]
         lines.append(f"retrieval {name} in process: p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms")

@@ -2,8 +2,8 @@
 
 The figures (recall@1, recall@3, MRR and the refusal rate, per split and language) are those of
 horizon.strategy.evaluation on tests/retrieval; the costs are the time to build both indexes (paid once per
-action server process, at its first search) and the latency of one search and of one "more specific passage" check (paid per strategy
-message), each over every labelled question.
+action server process, at its first search) and the latency of one search and of one "more specific
+passage" check (paid per strategy message), each over every labelled question.
 
 Usage: ``python -m bench.retrieval_bench``; ``make bench`` calls ``run()``.
 """

@@ -30,7 +30,7 @@ from actions.conversation import current_language, latest_intent
 from horizon.db import DatabaseUnavailable, run_db
 from horizon.places import default_resolver, municipality_label
 from horizon.redaction import install_log_redaction
-from horizon.volunteers.activities import activity_label
+from horizon.volunteers.activities import ACTIVITIES, activity_label
 from horizon.volunteers.answers import (
     PlaceAnswer,
     clean_name,
@@ -41,7 +41,7 @@ from horizon.volunteers.answers import (
     named_place,
     place_answer,
 )
-from horizon.volunteers.choices import consent_from, mapped_activity, read_activity, yes_no
+from horizon.volunteers.choices import consent_from, read_activity, yes_no
 from horizon.volunteers.email import check_email
 from horizon.volunteers.notify import deliver_soon
 from horizon.volunteers.signups import SignupData, retention_days, save_signup
@@ -194,7 +194,8 @@ class ValidateVolunteerForm(FormValidationAction):
     async def extract_volunteer_activity(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return self._rescue(tracker, "volunteer_activity", lambda text: mapped_activity(text) is not None)
+        # A choice, or own words ("teksten schrijven over solidariteit" may look like a strategy question).
+        return self._rescue(tracker, "volunteer_activity", lambda text: read_activity(text, {}) is not None)
 
     # --- a place named as the form starts -------------------------------------------------------------------
 
@@ -302,7 +303,7 @@ class ValidateVolunteerForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         fresh = is_fresh(value, tracker)
-        if not fresh and value in ("local_group", "campaign", "other"):  # kept from before: keep its words too
+        if not fresh and value in ACTIVITIES:  # kept from before (the form restarted): its own words stay too
             return {"volunteer_activity": value}
         answer = read_activity(value, tracker.latest_message if fresh else {})
         if answer:

@@ -25,8 +25,11 @@ NEGATIONS = frozenset("niet geen nooit zonder not no never without don dont nor"
 CLAUSE_BREAKS = frozenset("maar liever wel dan but rather instead than".split())
 #: Inflections a word of a choice may carry: "acties", "groepen", "lokale".
 INFLECTIONS = ("", "s", "en", "n", "e", "es")
-#: Questions are not answers: they start with one of these or hold a question mark.
-WH_WORDS = frozenset("wat wie waar wanneer waarom hoe hoeveel welke welk what who where when why how which".split())
+#: Questions are not answers: they start with one of these (or an imperative: "vertel me ...") or hold a "?".
+WH_WORDS = frozenset(
+    "wat wie waar wanneer waarom hoe hoeveel welke welk what who where when why how which "
+    "vertel leg geef toon zeg tell explain show give".split()
+)
 #: "mag ik ...", "can you ...": a question put back, not an answer.
 MODALS = frozenset("mag kan kun kunt moet wil zal may can could should must will would".split())
 PRONOUN_PAIRS = [[p] for p in "ik je jij jullie we wij u i you".split()]
@@ -249,13 +252,6 @@ def read_activity(text: Any, message: Dict[str, Any]) -> Optional[ActivityAnswer
         return ActivityAnswer(OTHER)
     note = own_words(text)
     return ActivityAnswer(OTHER, note) if note else None
-
-
-def mapped_activity(text: str) -> Optional[str]:
-    """The one choice a typed text names (local group or campaign), or None: for answers the NLU took for a
-    question, where only a clear choice counts."""
-    named = named_activities(text)
-    return named.pop() if len(named) == 1 and named != {OTHER} else None
 
 
 # --- yes or no -----------------------------------------------------------------------------------------------

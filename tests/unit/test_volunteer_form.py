@@ -195,6 +195,14 @@ async def test_a_typed_activity_maps_to_the_choice_it_names(
     assert (form.slots["volunteer_activity"], form.slots[vf.NOTE]) == (code, None)
 
 
+async def test_own_words_the_nlu_took_for_a_question_are_still_an_answer(domain: Dict[str, Any]) -> None:
+    form = await form_at(domain, 3)
+    assert await form.say("teksten schrijven over solidariteit", "ask_solidarity") == "asking"
+    assert form.slots[vf.NOTE] == "teksten schrijven over solidariteit"
+    form = await form_at(domain, 3)
+    assert await form.say("vertel me eerst over jullie visie", "ask_vision") == "rejected"  # a real question
+
+
 async def test_own_words_are_kept_shown_stored_and_forgotten(domain: Dict[str, Any], engine: Engine) -> None:
     answers = list(NL_ANSWERS)
     answers[3] = ("misschien koken voor een benefiet", "nlu_fallback")

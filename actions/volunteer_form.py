@@ -19,7 +19,7 @@ Why the pieces are where they are:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -68,7 +68,7 @@ PERSONAL_SLOTS = (*SLOT_OF_FIELD.values(), NOTE, POSTCODE, PENDING_PLACE, "volun
 #: Intents the NLU may wrongly give a plain answer; an answer that looks like one is taken anyway.
 RESCUABLE_INTENTS = frozenset(
     "ask_organisation ask_vision ask_mission ask_solidarity ask_values ask_levers ask_manifest ask_fourth_pillar "
-    "ask_strategy ask_campaign bot_challenge".split()
+    "ask_strategy ask_campaign ask_facts bot_challenge".split()
 )
 
 
@@ -154,10 +154,12 @@ class ValidateVolunteerForm(FormValidationAction):
     # --- answers the NLU took for questions -------------------------------------------------------------
 
     @staticmethod
-    def _rescue(tracker: Tracker, slot: str, looks_like_answer: Callable[[str], bool]) -> Dict[Text, Any]:
+    def _rescue(
+        tracker: Tracker, slot: str, looks_like_answer: Callable[[str], bool], also: FrozenSet[str] = frozenset()
+    ) -> Dict[Text, Any]:
         if tracker.get_slot(REQUESTED) != slot or not just_answered(tracker):
             return {}
-        if slot in tracker.slots_to_validate() or latest_intent(tracker) not in RESCUABLE_INTENTS:
+        if slot in tracker.slots_to_validate() or latest_intent(tracker) not in RESCUABLE_INTENTS | also:
             return {}
         text = latest_text(tracker).strip()
         if not text or is_payload(text) or looks_like_question(text) or not looks_like_answer(text):
@@ -172,7 +174,10 @@ class ValidateVolunteerForm(FormValidationAction):
     async def extract_volunteer_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return self._rescue(tracker, "volunteer_email", lambda text: "@" in text and len(text.split()) == 1)
+        # A bare address at this question is the answer, also when the NLU heard "forget me (this address)".
+        return self._rescue(
+            tracker, "volunteer_email", lambda text: "@" in text and len(text.split()) == 1, frozenset({"forget_me"})
+        )
 
     async def extract_volunteer_place(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

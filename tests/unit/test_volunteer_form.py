@@ -195,6 +195,14 @@ async def test_a_typed_activity_maps_to_the_choice_it_names(
     assert (form.slots["volunteer_activity"], form.slots[vf.NOTE]) == (code, None)
 
 
+async def test_a_bare_address_the_nlu_took_for_forget_me_is_the_answer(domain: Dict[str, Any]) -> None:
+    form = await form_at(domain, 1, "en")
+    assert await form.say("sarah.janssens@skynet.be", "forget_me") == "asking"
+    assert form.slots["volunteer_email"] == "sarah.janssens@skynet.be"
+    form = await form_at(domain, 1, "en")
+    assert await form.say("forget me", "forget_me") == "rejected"  # the words still end the form (rules)
+
+
 async def test_own_words_the_nlu_took_for_a_question_are_still_an_answer(domain: Dict[str, Any]) -> None:
     form = await form_at(domain, 3)
     assert await form.say("teksten schrijven over solidariteit", "ask_solidarity") == "asking"

@@ -19,7 +19,7 @@ Why the pieces are where they are:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -30,17 +30,18 @@ from actions.conversation import current_language, latest_intent
 from horizon.db import DatabaseUnavailable, run_db
 from horizon.places import default_resolver, municipality_label
 from horizon.redaction import install_log_redaction
-from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.activities import ACTIVITIES, activity_label
 from horizon.volunteers.answers import (
-    activity_from,
+    PlaceAnswer,
     clean_name,
     entity_value,
     field_from,
     is_payload,
     looks_like_question,
+    named_place,
     place_answer,
-    yes_no,
 )
+from horizon.volunteers.choices import consent_from, read_activity, yes_no
 from horizon.volunteers.email import check_email
 from horizon.volunteers.notify import deliver_soon
 from horizon.volunteers.signups import SignupData, retention_days, save_signup
@@ -53,17 +54,21 @@ REQUESTED = "requested_slot"
 REASKED = "volunteer_reasked"
 PENDING_PLACE = "volunteer_pending_place"
 POSTCODE = "volunteer_postcode"
+#: The person's own words when their answer to "what would you like to do" was none of the choices.
+NOTE = "volunteer_activity_note"
+#: Intents whose message may name the place where the person lives as the form starts.
+STARTING_INTENTS = frozenset({"volunteer", "get_involved"})
 SLOT_OF_FIELD = {
     "name": "volunteer_name",
     "email": "volunteer_email",
     "place": "volunteer_place",
     "activity": "volunteer_activity",
 }
-PERSONAL_SLOTS = (*SLOT_OF_FIELD.values(), POSTCODE, PENDING_PLACE, "volunteer_consent", "volunteer_confirmed")
+PERSONAL_SLOTS = (*SLOT_OF_FIELD.values(), NOTE, POSTCODE, PENDING_PLACE, "volunteer_consent", "volunteer_confirmed")
 #: Intents the NLU may wrongly give a plain answer; an answer that looks like one is taken anyway.
 RESCUABLE_INTENTS = frozenset(
     "ask_organisation ask_vision ask_mission ask_solidarity ask_values ask_levers ask_manifest ask_fourth_pillar "
-    "ask_strategy ask_campaign bot_challenge".split()
+    "ask_strategy ask_campaign ask_facts bot_challenge".split()
 )
 
 
@@ -117,11 +122,14 @@ def place_label(value: Optional[str], postcode: Optional[str], language: str) ->
     return municipality_label(result.municipality, language, postcode) if result.municipality else value or ""
 
 
-def activity_label(code: Optional[str], language: str) -> str:
-    labels = ACTIVITIES.get(code or "")
-    if labels is None:
-        return code or ""
-    return labels[1] if language == "en" else labels[0]
+def starting_place(tracker: Tracker) -> PlaceAnswer:
+    """The place named in the message that starts the form ("ik wil vrijwilliger worden in Gent"): the NLU's
+    ``location`` entity, else a near miss of a municipality after "in", "uit", "near", ... ("in Kortrjik")."""
+    found = entity_value(tracker.latest_message, "location")
+    if found:
+        return place_answer(found, default_resolver())
+    named = named_place(latest_text(tracker), default_resolver())
+    return named if named.kind == "suggestion" else PlaceAnswer("unknown")
 
 
 # --- validation ----------------------------------------------------------------------------------------------
@@ -146,10 +154,12 @@ class ValidateVolunteerForm(FormValidationAction):
     # --- answers the NLU took for questions -------------------------------------------------------------
 
     @staticmethod
-    def _rescue(tracker: Tracker, slot: str, looks_like_answer: Callable[[str], bool]) -> Dict[Text, Any]:
+    def _rescue(
+        tracker: Tracker, slot: str, looks_like_answer: Callable[[str], bool], also: FrozenSet[str] = frozenset()
+    ) -> Dict[Text, Any]:
         if tracker.get_slot(REQUESTED) != slot or not just_answered(tracker):
             return {}
-        if slot in tracker.slots_to_validate() or latest_intent(tracker) not in RESCUABLE_INTENTS:
+        if slot in tracker.slots_to_validate() or latest_intent(tracker) not in RESCUABLE_INTENTS | also:
             return {}
         text = latest_text(tracker).strip()
         if not text or is_payload(text) or looks_like_question(text) or not looks_like_answer(text):
@@ -164,11 +174,16 @@ class ValidateVolunteerForm(FormValidationAction):
     async def extract_volunteer_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return self._rescue(tracker, "volunteer_email", lambda text: "@" in text and len(text.split()) == 1)
+        # A bare address at this question is the answer, also when the NLU heard "forget me (this address)".
+        return self._rescue(
+            tracker, "volunteer_email", lambda text: "@" in text and len(text.split()) == 1, frozenset({"forget_me"})
+        )
 
     async def extract_volunteer_place(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if self._starting(tracker):
+            return self._prefill_place(tracker)
         # "no" to "Did you mean Kortrijk?" is an answer here, not "stop" (deny is left out of the mapping).
         if (
             tracker.get_slot(REQUESTED) == "volunteer_place"
@@ -184,7 +199,31 @@ class ValidateVolunteerForm(FormValidationAction):
     async def extract_volunteer_activity(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return self._rescue(tracker, "volunteer_activity", lambda text: activity_from(text, {}) is not None)
+        # A choice, or own words ("teksten schrijven over solidariteit" may look like a strategy question).
+        return self._rescue(tracker, "volunteer_activity", lambda text: read_activity(text, {}) is not None)
+
+    # --- a place named as the form starts -------------------------------------------------------------------
+
+    @staticmethod
+    def _starting(tracker: Tracker) -> bool:
+        """The form runs for the first time on the message that started it (nothing asked yet)."""
+        return (
+            tracker.get_slot(REQUESTED) is None
+            and tracker.get_slot("volunteer_place") is None
+            and latest_intent(tracker) in STARTING_INTENTS
+            and just_answered(tracker)
+        )
+
+    @staticmethod
+    def _prefill_place(tracker: Tracker) -> Dict[Text, Any]:
+        """A municipality is taken; a near miss (its words as typed) waits to be confirmed when the form gets to
+        the place ("Bedoel je Kortrijk?"; see ``validate_volunteer_place``); anything else is asked as usual."""
+        answer = starting_place(tracker)
+        if answer.kind == "accepted" and answer.value:
+            return {"volunteer_place": answer.value, POSTCODE: answer.postcode}
+        if answer.kind == "suggestion" and answer.typed:
+            return {"volunteer_place": answer.typed}
+        return {}
 
     # --- checks ---------------------------------------------------------------------------------------------
 
@@ -238,6 +277,8 @@ class ValidateVolunteerForm(FormValidationAction):
             kept = tracker.get_slot(POSTCODE)
             postcode = answer.postcode or (kept if kept in answer.municipality.postcodes else None)
             return {"volunteer_place": answer.value, POSTCODE: postcode, PENDING_PLACE: None}
+        if tracker.get_slot(REQUESTED) is None:  # named as the form started: no question yet, the place's turn comes
+            return {**empty, PENDING_PLACE: answer.value if answer.kind == "suggestion" else None}
         if answer.kind == "suggestion":
             return _reask(
                 dispatcher,
@@ -266,17 +307,19 @@ class ValidateVolunteerForm(FormValidationAction):
     async def validate_volunteer_activity(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        message = tracker.latest_message if is_fresh(value, tracker) else {}
-        code = activity_from(value, message)
-        if code:
-            return {"volunteer_activity": code}
-        return _reask(dispatcher, "utter_volunteer_activity_invalid", {"volunteer_activity": None})
+        fresh = is_fresh(value, tracker)
+        if not fresh and value in ACTIVITIES:  # kept from before (the form restarted): its own words stay too
+            return {"volunteer_activity": value}
+        answer = read_activity(value, tracker.latest_message if fresh else {})
+        if answer:
+            return {"volunteer_activity": answer.code, NOTE: answer.note}
+        return _reask(dispatcher, "utter_volunteer_activity_invalid", {"volunteer_activity": None, NOTE: None})
 
     async def validate_volunteer_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         intent = latest_intent(tracker) if is_fresh(value, tracker) else None
-        agreed = yes_no(intent, value)
+        agreed = consent_from(intent, value)
         if agreed is True:
             return {"volunteer_consent": True}
         if agreed is False:  # no consent, no sign-up: forget the answers and end the form
@@ -295,6 +338,8 @@ class ValidateVolunteerForm(FormValidationAction):
             cleared = {SLOT_OF_FIELD[field]: None, "volunteer_confirmed": None}
             if field == "place":
                 cleared.update({POSTCODE: None, PENDING_PLACE: None})
+            if field == "activity":
+                cleared[NOTE] = None
             return cleared
         if yes_no(latest_intent(tracker) if fresh else None, value) is True:
             return {"volunteer_confirmed": True}
@@ -338,7 +383,20 @@ class AskVolunteerEmail(AskVolunteerSlot):
 
 
 class AskVolunteerPlace(AskVolunteerSlot):
+    """Asks where the person lives, or confirms a near miss named as the form started ("Bedoel je Kortrijk?")."""
+
     slot = "volunteer_place"
+
+    def response(self, tracker: Tracker) -> str:
+        return "utter_volunteer_place_suggestion" if self._pending(tracker) else "utter_ask_volunteer_place"
+
+    def variables(self, tracker: Tracker) -> Dict[str, Any]:
+        pending = self._pending(tracker)
+        return {"place": pending.name(current_language(tracker))} if pending else {}
+
+    @staticmethod
+    def _pending(tracker: Tracker) -> Any:
+        return place_answer(tracker.get_slot(PENDING_PLACE), default_resolver()).municipality
 
 
 class AskVolunteerActivity(AskVolunteerSlot):
@@ -366,7 +424,7 @@ class AskVolunteerConfirmed(AskVolunteerSlot):
             "name": tracker.get_slot("volunteer_name"),
             "email": tracker.get_slot("volunteer_email"),
             "place": place_label(tracker.get_slot("volunteer_place"), tracker.get_slot(POSTCODE), language),
-            "activity": activity_label(tracker.get_slot("volunteer_activity"), language),
+            "activity": activity_label(tracker.get_slot("volunteer_activity"), language, tracker.get_slot(NOTE)),
         }
 
 
@@ -383,6 +441,7 @@ def signup_from(tracker: Tracker) -> SignupData:
         refnis=place.municipality.refnis,
         postcode=tracker.get_slot(POSTCODE),
         activity=tracker.get_slot("volunteer_activity"),
+        activity_note=tracker.get_slot(NOTE) if tracker.get_slot("volunteer_activity") == "other" else None,
         language=current_language(tracker),
         conversation_id=tracker.sender_id,
     )

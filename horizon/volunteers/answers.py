@@ -1,7 +1,8 @@
-"""What a free answer in the volunteer form means: a name, a choice, a yes or no, a field to correct, a place.
+"""What a free answer in the volunteer form means: a name, a field to correct, a place (the choices and yes or
+no: :mod:`horizon.volunteers.choices`).
 
 Pure functions (no Rasa, no database), so each rule is easy to test. Buttons send the same meaning as an
-entity (``/inform{"volunteer_activity": "campaign"}``); typed answers are matched on keywords, in Dutch
+entity (``/inform{"volunteer_field": "email"}``); typed answers are matched on keywords, in Dutch
 and English, accent- and case-insensitively.
 """
 
@@ -11,14 +12,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from horizon.initiatives.search_terms import find_terms
 from horizon.places import (
     AmbiguousPostcode,
     AreaMatch,
     Municipality,
     MunicipalityMatch,
     PlaceResolver,
+    Resolution,
     Suggestion,
 )
+from horizon.places.words import CUE_WORDS
 from horizon.text import fold
 
 QUESTION_WORDS = frozenset(
@@ -38,21 +42,6 @@ NAME_PREFIX = re.compile(
     r"^\s*(?:mijn naam is|ik ben|ik heet|ik noem|dit is|het is|my name is|i am|i'm|im|it's|this is|call me)\s+",
     re.IGNORECASE,
 )
-ACTIVITY_KEYWORDS: Dict[str, Tuple[str, ...]] = {
-    "local_group": ("lokale", "groep", "11 groep", "comite", "local", "group", "committee"),
-    "campaign": ("campagne", "november", "campaign"),
-    "other": (
-        "iets anders",
-        "anders",
-        "weet ik nog niet",
-        "weet niet",
-        "something else",
-        "other",
-        "not sure",
-        "don t know",
-        "dont know",
-    ),
-}
 FIELD_KEYWORDS: Dict[str, Tuple[str, ...]] = {
     "name": ("naam", "name"),
     "email": ("mail", "adres", "address"),
@@ -135,26 +124,6 @@ def _choice(text: Any, message: Dict[str, Any], entity: str, keywords: Dict[str,
     return found[0] if len(found) == 1 else None
 
 
-def activity_from(text: Any, message: Dict[str, Any]) -> Optional[str]:
-    """The activity code of a button press or a typed choice ("de novembercampagne" -> "campaign"), or None."""
-    return _choice(text, message, "volunteer_activity", ACTIVITY_KEYWORDS)
-
-
-def yes_no(intent: Optional[str], text: Any) -> Optional[bool]:
-    """True for yes, False for no, None when unclear (the intent wins over keywords)."""
-    if text is True or text is False:
-        return text
-    if intent == "affirm":
-        return True
-    if intent in ("deny", "stop"):
-        return False
-    found = set(words(text if isinstance(text, str) else ""))
-    yes, no = bool(found & YES_WORDS), bool(found & NO_WORDS)
-    if yes != no:
-        return yes
-    return None
-
-
 def field_from(text: Any, message: Dict[str, Any]) -> Optional[str]:
     """Which field the person wants to correct ("mijn e-mailadres klopt niet" -> "email"), or None."""
     return _choice(text, message, "volunteer_field", FIELD_KEYWORDS)
@@ -173,6 +142,7 @@ class PlaceAnswer:
     suggested_name: Optional[str] = None
     candidates: Tuple[Municipality, ...] = ()
     area_name: Optional[str] = None
+    typed: Optional[str] = None  # a near miss: the words as typed (folded), to be suggested again later
 
     @property
     def value(self) -> Optional[str]:
@@ -184,13 +154,45 @@ def place_answer(text: Any, resolver: PlaceResolver, language: str = "nl") -> Pl
     """Resolve a typed place or postcode; only one municipality counts as an answer."""
     if not isinstance(text, str) or is_payload(text):
         return PlaceAnswer("unknown")
+    return _answer(resolver.resolve(text), language)
+
+
+def named_place(text: Any, resolver: PlaceResolver, language: str = "nl") -> PlaceAnswer:
+    """A place named inside a sentence ("ik woon in Kortrjik, kan ik daar iets doen?"): what the resolver
+    finds, but a near miss only when it follows a place cue ("in", "uit", "near") and is not a word the
+    initiative search knows (a country, a theme: "in Benin" is not a typo of Menen)."""
+    if not isinstance(text, str) or is_payload(text):
+        return PlaceAnswer("unknown")
     result = resolver.resolve(text)
+    if isinstance(result, Suggestion) and not _likely_meant(text, result):
+        return PlaceAnswer("unknown")
+    return _answer(result, language)
+
+
+def _likely_meant(text: str, suggestion: Suggestion) -> bool:
+    """A near miss of a municipality, after a place cue, that is not a word the search knows otherwise."""
+    return (
+        isinstance(suggestion.place, Municipality)
+        and _after_cue(text, suggestion.text)
+        and not find_terms(suggestion.text)
+    )
+
+
+def _after_cue(text: str, query: str) -> bool:
+    """Whether the words ``query`` follow a place cue word in ``text``."""
+    found, wanted = words(text), query.split()
+    return any(found[i : i + len(wanted)] == wanted and i > 0 and found[i - 1] in CUE_WORDS for i in range(len(found)))
+
+
+def _answer(result: Optional[Resolution], language: str) -> PlaceAnswer:
     if isinstance(result, MunicipalityMatch):
         return PlaceAnswer("accepted", municipality=result.municipality, postcode=result.postcode)
     if isinstance(result, AmbiguousPostcode):
         return PlaceAnswer("ambiguous", postcode=result.postcode, candidates=result.candidates)
     if isinstance(result, Suggestion) and isinstance(result.place, Municipality):
-        return PlaceAnswer("suggestion", municipality=result.place, suggested_name=result.suggested_name)
+        return PlaceAnswer(
+            "suggestion", municipality=result.place, suggested_name=result.suggested_name, typed=result.text
+        )
     if isinstance(result, AreaMatch):
         towns = tuple(p for p in result.alternatives if isinstance(p, Municipality))
         return PlaceAnswer("area", area_name=result.area.name(language), candidates=towns)

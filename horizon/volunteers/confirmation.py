@@ -12,8 +12,9 @@ The same text goes by SMTP, or in the webhook event for the organisation's own s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
-from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.activities import activity_label
 
 #: The sender as data/source/facts.md names it.
 SIGNATURE = "11.11.11 – Koepel van Internationale Solidariteit\nVlasfabriekstraat 11, 1060 Brussel"
@@ -78,12 +79,20 @@ def confirmation_language(language: str) -> str:
 
 
 def render_confirmation(
-    *, name: str, email: str, activity: str, place: str, language: str, is_update: bool, retention_days: int
+    *,
+    name: str,
+    email: str,
+    activity: str,
+    place: str,
+    language: str,
+    is_update: bool,
+    retention_days: int,
+    activity_note: Optional[str] = None,
 ) -> Confirmation:
     """The message; ``place`` is the municipality's label in the same language ("Gent (9000)", "Ghent")."""
     language = confirmation_language(language)
     texts = _TEXTS[language]
-    label = ACTIVITIES[activity][1 if language == "en" else 0]
+    label = activity_label(activity, language, activity_note)
     text = texts["body"].format(
         name=name,
         opening=texts["opening_update" if is_update else "opening"],

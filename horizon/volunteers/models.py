@@ -36,6 +36,9 @@ class Signup(Base):
     consent_at = Column(DateTime, nullable=False)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False, index=True)
+    # Last, where revision 0004 added it: the person's own words when the activity is "other" (personal data,
+    # deleted with the row by "forget me" and the retention purge).
+    activity_note = Column(String(200))
 
 
 class Notification(Base):

@@ -60,7 +60,7 @@ from horizon.initiatives.repository import municipality_coords, nearest
 from horizon.places import default_resolver, municipality_label
 from horizon.privacy import verification
 from horizon.volunteers import outbox
-from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.activities import activity_label
 from horizon.volunteers.confirmation import Confirmation, confirmation_language, render_confirmation
 from horizon.volunteers.signups import retention_days
 
@@ -194,7 +194,8 @@ def payload(job: outbox.Job, recipient: Recipient) -> Dict[str, Any]:
             "municipality": place_label(job),
             "postcode": job.postcode,
             "activity": job.activity,
-            "activity_label": ACTIVITIES[job.activity][0],
+            "activity_note": job.activity_note,
+            "activity_label": activity_label(job.activity, "nl", job.activity_note),
         },
         "recipient": {"kind": recipient.kind, "group_name": recipient.group_name},
         "signed_up_at": job.created_at.isoformat() + "Z",
@@ -209,6 +210,7 @@ def confirmation(job: outbox.Job) -> Confirmation:
         name=job.name,
         email=job.email,
         activity=job.activity,
+        activity_note=job.activity_note,
         place=place_label(job, language),
         language=language,
         is_update=job.is_update,

@@ -35,6 +35,7 @@ class Job:
     refnis: str
     postcode: Optional[str]
     activity: str
+    activity_note: Optional[str]
     language: str
     created_at: datetime
     updated_at: datetime
@@ -89,6 +90,7 @@ def claim(
             refnis=signup.refnis,
             postcode=signup.postcode,
             activity=signup.activity,
+            activity_note=signup.activity_note,
             language=signup.language,
             created_at=signup.created_at,
             updated_at=signup.updated_at,

@@ -40,7 +40,7 @@ from horizon.db import session_scope
 from horizon.privacy.erasure import checkpoint
 from horizon.privacy.models import ForgetVerification
 from horizon.schema import ensure_schema
-from horizon.volunteers.activities import ACTIVITIES
+from horizon.volunteers.activities import ACTIVITIES, MAX_NOTE_LENGTH, OTHER
 from horizon.volunteers.email import email_key
 from horizon.volunteers.models import CONFIRMATION, DELIVERED, PENDING, TEAM, Notification, Signup, utcnow
 
@@ -76,10 +76,13 @@ class SignupData:
     language: str
     conversation_id: str
     postcode: Optional[str] = None
+    activity_note: Optional[str] = None  # the person's own words, only with activity "other"
 
     def __post_init__(self) -> None:
         if self.activity not in ACTIVITIES:
             raise ValueError(f"unknown activity: {self.activity!r}")
+        if self.activity_note is not None and (self.activity != OTHER or len(self.activity_note) > MAX_NOTE_LENGTH):
+            raise ValueError("own words go with activity 'other', at most MAX_NOTE_LENGTH characters")
         if len(self.refnis) != 5 or not self.refnis.isdigit():
             raise ValueError("refnis must be 5 digits")
 
@@ -127,6 +130,7 @@ def _save(session: Session, data: SignupData, now: datetime) -> SaveResult:
     row.refnis = data.refnis
     row.postcode = data.postcode
     row.activity = data.activity
+    row.activity_note = data.activity_note
     row.language = data.language
     row.conversation_hash = conversation_hash(data.conversation_id)
     row.consent_at = now

@@ -36,7 +36,8 @@ def texts(messages: List[Any]) -> str:
 
 
 class Planted:
-    """A name with a letter outside ASCII, an e-mail address and a phone number, unique to one test."""
+    """A name with a letter outside ASCII, an e-mail address, a phone number and a wish in the person's own words
+    (the form keeps it as typed), unique to one test."""
 
     def __init__(self) -> None:
         number = uuid.uuid4().int
@@ -46,10 +47,18 @@ class Planted:
         self.name = f"Griet {self.surname}"
         self.email = f"griet.{tag}@telenet.be"
         self.phone = f"0475 {digits[:2]} {digits[2:4]} {digits[4:]}"
+        self.wish = f"fotograferen op {tag}feesten"
 
     def needles(self) -> List[bytes]:
         """Every form a value could be stored in: UTF-8, JSON with \\u escapes, lower case, digits only."""
-        values = [self.surname, self.email, self.email.split("@")[0], self.phone, self.phone.replace(" ", "")]
+        values = [
+            self.surname,
+            self.email,
+            self.email.split("@")[0],
+            self.phone,
+            self.phone.replace(" ", ""),
+            self.wish,
+        ]
         forms = set()
         for value in values:
             for variant in (value, value.lower()):
@@ -65,9 +74,9 @@ def sign_up(say: Say, who: Planted) -> None:
     assert "e-mailadres" in texts(say(who.name))
     assert "gemeente" in texts(say(who.email))
     assert "liefst doen" in texts(say("Kortrijk"))
-    assert "Privacy in één zin" in texts(say('/inform{"volunteer_activity": "campaign"}'))
+    assert "Privacy in één zin" in texts(say(who.wish))
     summary = texts(say("ja, dat mag"))
-    assert who.surname in summary and who.email in summary  # the bot echoed them: stored as bot events too
+    assert who.surname in summary and who.email in summary and who.wish in summary  # echoed: bot events too
     assert "Bedankt, je bent ingeschreven!" in texts(say("/affirm"))
 
 

@@ -139,8 +139,8 @@ class FormDriver:
         self.apply(asked + [slot_event("requested_slot", missing)])
         return "asking"
 
-    async def start(self, text: str = "ik wil vrijwilliger worden", intent: str = "volunteer") -> str:
-        self.say_event(text, intent, [])
+    async def start(self, text: str = "ik wil vrijwilliger worden", intent: str = "volunteer", **entities: str) -> str:
+        self.say_event(text, intent, [{"entity": k, "value": v, "start": 0, "end": 1} for k, v in entities.items()])
         self.active = True
         self.apply([{"event": "active_loop", "name": FORM}])
         return await self._validate_and_ask({}, listening=False)

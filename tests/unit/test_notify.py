@@ -26,6 +26,7 @@ from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple
 import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.paths import ROOT
@@ -522,3 +523,19 @@ def test_the_deliver_command_sends_what_a_crashed_server_left(tmp_path: Path, sm
     assert "delivered 2," in done.stdout
     assert "jan.peeters" not in done.stderr + done.stdout
     assert sorted(recipients for recipients, _ in mailbox.messages) == sorted([[CENTRAL], [VOLUNTEER]])
+
+
+async def test_own_words_reach_the_team_and_the_volunteer_and_go_with_forget_me(
+    engine: Engine, smtp: Tuple[Mailbox, int]
+) -> None:
+    mailbox, port = smtp
+    words = "koken voor een benefiet"
+    save(engine, activity="other", activity_note=words)
+    assert (await deliver_due(smtp_config(port), engine)).delivered == 2
+    [(_, team)] = mailbox.to_team()
+    assert f'Wil graag: iets anders: "{words}"' in text_of(team)
+    [confirmation] = mailbox.to(VOLUNTEER)
+    assert f'Wat je graag wilt doen: iets anders: "{words}"' in text_of(confirmation)
+    assert signups.forget("conv-1", engine=engine).linked == 1
+    with db.session_scope(engine) as session:  # the outbox never held a copy; the sign-up row is gone
+        assert session.execute(select(signups.Signup)).first() is None

@@ -171,14 +171,101 @@ async def test_a_province_is_not_precise_enough(domain: Dict[str, Any]) -> None:
     ]
 
 
-async def test_an_unclear_activity_is_asked_again_with_the_choices(domain: Dict[str, Any]) -> None:
+async def test_an_answer_that_says_nothing_is_asked_again_with_the_choices(domain: Dict[str, Any]) -> None:
     form = await form_at(domain, 3)
-    await form.say("misschien koken")
+    await form.say("ja", "affirm")
     [message] = form.messages
     assert message["response"] == "utter_volunteer_activity_invalid"
+    assert "in een paar woorden" in form.texts()[0]  # own words are welcome: the person is told so
     assert len(button_titles(domain, message, "nl")) == 3
     await form.click('/inform{"volunteer_activity": "local_group"}')
     assert form.slots["volunteer_activity"] == "local_group"
+
+
+@pytest.mark.parametrize(
+    "answer, language, code",
+    [("ik wil helpen bij acties", "nl", "campaign"), ("I'd rather help out in my neighbourhood", "en", "local_group")],
+)
+async def test_a_typed_activity_maps_to_the_choice_it_names(
+    domain: Dict[str, Any], answer: str, language: str, code: str
+) -> None:
+    form = await form_at(domain, 3, language)
+    assert await form.say(answer, "volunteer") == "asking"
+    assert form.responses() == ["utter_ask_volunteer_consent"]
+    assert (form.slots["volunteer_activity"], form.slots[vf.NOTE]) == (code, None)
+
+
+async def test_a_bare_address_the_nlu_took_for_forget_me_is_the_answer(domain: Dict[str, Any]) -> None:
+    form = await form_at(domain, 1, "en")
+    assert await form.say("sarah.janssens@skynet.be", "forget_me") == "asking"
+    assert form.slots["volunteer_email"] == "sarah.janssens@skynet.be"
+    form = await form_at(domain, 1, "en")
+    assert await form.say("forget me", "forget_me") == "rejected"  # the words still end the form (rules)
+
+
+async def test_own_words_the_nlu_took_for_a_question_are_still_an_answer(domain: Dict[str, Any]) -> None:
+    form = await form_at(domain, 3)
+    assert await form.say("teksten schrijven over solidariteit", "ask_solidarity") == "asking"
+    assert form.slots[vf.NOTE] == "teksten schrijven over solidariteit"
+    form = await form_at(domain, 3)
+    assert await form.say("vertel me eerst over jullie visie", "ask_vision") == "rejected"  # a real question
+
+
+async def test_own_words_are_kept_shown_stored_and_forgotten(domain: Dict[str, Any], engine: Engine) -> None:
+    answers = list(NL_ANSWERS)
+    answers[3] = ("misschien koken voor een benefiet", "nlu_fallback")
+    form = await complete(domain, "conv-own", answers, "nl", check_summary='iets anders: "misschien koken voor een')
+    await submit(form)
+    [row] = signup_rows(list(range(1, 10)), engine=engine)
+    assert (row.activity, row.activity_note) == ("other", "misschien koken voor een benefiet")
+    assert form.slots[vf.NOTE] is None  # not kept in the conversation after the sign-up
+    assert signups.forget("conv-own", engine=engine).linked == 1
+    assert count_signups(engine=engine) == 0
+
+
+async def test_changing_the_choice_drops_the_own_words(domain: Dict[str, Any]) -> None:
+    form = await form_at(domain, 3, "en")
+    await form.say("translating leaflets")
+    assert form.slots[vf.NOTE] == "translating leaflets"
+    await form.fill(EN_ANSWERS[4:])
+    assert 'something else: "translating leaflets"' in form.texts()[0]
+    await form.click('/inform{"volunteer_field": "activity"}')
+    assert form.slots[vf.NOTE] is None and form.responses() == ["utter_ask_volunteer_activity"]
+
+
+@pytest.mark.parametrize("answer", ["misschien", "ja maar niet doorgeven aan een groep", "mag ik eerst iets vragen"])
+async def test_consent_needs_a_clear_yes_even_when_the_nlu_says_affirm(domain: Dict[str, Any], answer: str) -> None:
+    form = await form_at(domain, 4)
+    await form.say(answer, "affirm")
+    assert form.responses() == ["utter_volunteer_consent_unclear"]
+    assert form.slots["volunteer_consent"] is None
+
+
+@pytest.mark.parametrize("answer", ["dat is goed", "geen probleem", "sure, go ahead"])
+async def test_consent_in_free_words(domain: Dict[str, Any], answer: str) -> None:
+    form = await form_at(domain, 4)
+    await form.say(answer)
+    assert form.slots["volunteer_consent"] is True and form.responses() == ["utter_volunteer_summary"]
+
+
+async def test_a_place_named_as_the_form_starts_is_filled_in(domain: Dict[str, Any]) -> None:
+    form = FormDriver(domain, "nl")
+    await form.start("ik wil vrijwilliger worden in Gent", "volunteer", location="municipality:44021")
+    assert form.slots["volunteer_place"] == "municipality:44021"
+    await form.fill(NL_ANSWERS[:2])
+    assert form.responses() == ["utter_ask_volunteer_activity"]  # the place is not asked
+    await form.fill(NL_ANSWERS[3:])
+    assert "- Gemeente: Gent" in form.texts()[0]  # and shown before the person confirms
+
+
+async def test_a_near_miss_named_as_the_form_starts_is_confirmed_when_its_turn_comes(domain: Dict[str, Any]) -> None:
+    form = FormDriver(domain, "en")
+    await form.start("I want to volunteer, I live in Kortrjik", "volunteer")
+    assert form.responses() == ["utter_volunteer_intro"] and form.slots["volunteer_place"] is None
+    await form.fill(EN_ANSWERS[:2])
+    assert form.texts() == ["Do you mean Kortrijk?"]
+    await form.say("yes", "affirm")
+    assert form.slots["volunteer_place"] == "municipality:34022"
 
 
 async def test_an_unclear_consent_is_asked_again(domain: Dict[str, Any]) -> None:
@@ -277,10 +364,13 @@ async def test_an_old_button_during_the_form_just_repeats_the_question(domain: D
 # --- storing ---------------------------------------------------------------------------------------------------
 
 
-async def complete(domain: Dict[str, Any], sender: str, answers: List[Tuple[str, str]], language: str) -> FormDriver:
+async def complete(
+    domain: Dict[str, Any], sender: str, answers: List[Tuple[str, str]], language: str, check_summary: str = ""
+) -> FormDriver:
     form = FormDriver(domain, language, sender=sender)
     await form.start()
     await form.fill(answers)
+    assert check_summary in form.texts()[0]
     assert await form.click("/affirm") == "done"
     return form
 

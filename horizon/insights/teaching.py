@@ -74,7 +74,7 @@ def group_questions(rows: Iterable[Tuple[str, Optional[str]]], limit: int = MAX_
             group.confidence[top[0]] = group.confidence.get(top[0], 0.0) + top[1]
     groups: List[QuestionGroup] = []
     index: Dict[str, List[int]] = defaultdict(list)
-    for sig, group in sorted(by_signature.items(), key=lambda item: (-item[1].count, item[1].example)):
+    for sig, group in sorted(by_signature.items(), key=lambda item: (-item[1].count, len(item[1].example))):
         target = _similar(sig, groups, index) if sig else None
         if target is None:
             for word in sig:

@@ -82,12 +82,21 @@ def date_range(request: Request, today: Optional[date] = None) -> Tuple[date, da
     return start, end
 
 
+def store_engine(store: Any) -> Optional[Any]:
+    """The database engine of an SQL tracker store, also inside Rasa's ``FailSafeTrackerStore`` wrapper."""
+    for _depth in range(3):
+        if store is None or getattr(store, "engine", None) is not None:
+            break
+        store = getattr(store, "_tracker_store", None)
+    return getattr(store, "engine", None)
+
+
 def refresh(store: Any, start: date, end: date) -> str:
     """New events in (when the tracker store is an SQL one), the report out."""
     engine = ensure_schema(get_engine())
-    store_engine = getattr(store, "engine", None)
-    if store_engine is not None:
-        ingest(engine, TrackerStoreSource(store_engine))
+    events = store_engine(store)
+    if events is not None:
+        ingest(engine, TrackerStoreSource(events))
     return render(collect(engine, start, end))
 
 

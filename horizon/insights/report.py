@@ -350,7 +350,7 @@ h2{font-size:18px;margin:8px 0} h3{font-size:16px} .note{color:#5c7080;margin-to
 .tile{background:#fff;border-radius:10px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .tile b{display:block;font-size:26px;color:#1b6ca8}
 svg .lbl{font-size:12px;fill:#1d2733} svg .val,svg .axis{font-size:11px;fill:#5c7080}
-svg .grid{stroke:#ccd3db} svg .land{fill:#d5dde6}
+svg .grid{stroke:#ccd3db} svg .land{fill:#d5dde6} svg[data-chart=map]{max-width:640px;display:block}
 table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e8ee}
 td.num{text-align:right;width:4em} .empty{color:#5c7080;font-style:italic} .passages li{margin:4px 0}
 """
@@ -377,6 +377,7 @@ PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <meta http-equiv="Content-Security-Policy"
   content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>Horizon – inzichten {period}</title>

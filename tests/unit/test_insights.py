@@ -426,5 +426,5 @@ def test_the_report_draws_every_chart_and_loads_nothing(store, analytics) -> Non
     assert page.count('class="chart"') == 10
     assert "Geen gegevens" not in page  # every chart has data here
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
-    assert "src=" not in page and "<link" not in page
+    assert "src=" not in page and page.count("<link") == 1 and '<link rel="icon" href="data:,">' in page
     assert 'data-en="Conversations per day, by channel"' in page

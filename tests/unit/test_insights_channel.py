@@ -11,6 +11,7 @@ from typing import Iterator
 
 import pytest
 from rasa.core.run import configure_app
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from sanic import Sanic
 from sqlalchemy.engine import Engine
@@ -28,7 +29,7 @@ def app(tmp_path: Path, engine: Engine) -> Iterator[Sanic]:
     Sanic.test_mode = True
     application = configure_app([InsightsInput.from_credentials({})], enable_api=False)
     store = CachedSQLTrackerStore(domain=Domain.load(str(DOMAIN)), dialect="sqlite", db=str(tmp_path / "tracker.db"))
-    application.ctx.agent = SimpleNamespace(tracker_store=store)
+    application.ctx.agent = SimpleNamespace(tracker_store=FailSafeTrackerStore(store))  # as Rasa wraps it
     yield application
     store.engine.dispose()
 
@@ -68,7 +69,7 @@ def test_with_the_token_the_report_is_refreshed_on_every_request(app: Sanic, mon
     assert first.status == 200 and first.headers["cache-control"] == "no-store"
     assert "kernenergie" not in first.text
 
-    store = app.ctx.agent.tracker_store
+    store = app.ctx.agent.tracker_store._tracker_store
     save(store, "c-1", start() + unanswered("wat vinden jullie van kernenergie?"))
     second = get(app, authorization=basic(TOKEN))  # a browser's way: the token as the password
     assert second.status == 200 and "kernenergie" in second.text

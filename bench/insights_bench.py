@@ -244,6 +244,7 @@ def run(conversations: int = 100_000, new_conversations: int = 3_000) -> Dict[st
         cpu = time.process_time()
         again = ingest_tracker_store(engine, url)
         again_cpu = time.process_time() - cpu
+        assert first.conversations == conversations and again.conversations == new_conversations
         engine.dispose()
         return {
             "conversations": conversations,
@@ -251,14 +252,14 @@ def run(conversations: int = 100_000, new_conversations: int = 3_000) -> Dict[st
             "generate_s": round(generated_s, 1),
             "ingest_s": round(ingested_s, 1),
             "ingest_cpu_s": round(ingested_cpu, 1),
-            "ingest_events_per_s": round(first.events / ingested_s),
+            "ingest_events_per_s": round(events / ingested_s),
             "ingest_and_report_s": round(total_s, 1),
             "ingest_and_report_cpu_s": round(total_cpu, 1),
             "report_s": round(total_s - ingested_s, 1),
             "incremental_events": new_events,
             "incremental_s": round(again.seconds, 2),
             "incremental_cpu_s": round(again_cpu, 2),
-            "incremental_events_per_s": round(again.events / again.seconds) if again.seconds else None,
+            "incremental_events_per_s": round(new_events / again.seconds) if again.seconds else None,
         }
 
 

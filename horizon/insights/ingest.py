@@ -25,9 +25,11 @@ Why it is built like this:
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import hmac
 import json
+import operator
 import re
 import secrets
 import time
@@ -68,6 +70,7 @@ PERSONAL_SLOTS = frozenset(
 RANKING_SIZE = 3
 FLUSH_EVERY = 200_000  # events between writes of finished turns, to bound memory
 KEY_STATE = "pseudonym_key"
+UNLINKED_STATE = "unlinked_before"  # conversations idle before this day have no pseudonym any more
 CONV, TURN, FORGOTTEN, STATE = (
     InsightsConversation.__table__,
     InsightsTurn.__table__,
@@ -256,10 +259,10 @@ class Ingestor:
             data: Dict[str, Any] = {"name": action_name}
         elif type_name == "bot" and isinstance(raw, str):
             data = _bot_event(raw)
-        elif isinstance(raw, str):
+        elif isinstance(raw, str) and type_name in READ_DATA:
             data = ujson.loads(raw)
         else:
-            data = raw or {}
+            data = raw if isinstance(raw, dict) else {}
         handler(self, self.conversations[sender_id], data)
         self.touched.add(sender_id)
 
@@ -285,7 +288,7 @@ class Ingestor:
         row = {
             "id": self.next_turn,
             "conversation_id": c.id,
-            "day": day,
+            "day": day.isoformat(),  # as stored: see _insert
             "channel": c.channel,
             "language": language,
             "intent": intent,
@@ -428,12 +431,13 @@ class Ingestor:
             self.turns_written += len(turns)
 
     def _insert(self, table: sa.Table, rows: List[Dict[str, Any]]) -> None:
-        """A bulk insert through the driver (dates, booleans, numbers and text need no conversion there):
-        SQLAlchemy's per-value processing cost more than the rest of a run."""
+        """A bulk insert through the driver (booleans, numbers and text need no conversion there; turns carry
+        their day as ISO text already): SQLAlchemy's per-value processing cost more than the rest of a run."""
         columns = [column.name for column in table.columns]
         mark = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(mark for _ in columns)})"
-        values = [tuple(_plain(row[name]) for name in columns) for row in rows]
+        rows_of = map(operator.itemgetter(*columns), rows)
+        values = [tuple(map(_plain, row)) for row in rows_of] if table is CONV else list(rows_of)
         self.connection.exec_driver_sql(sql, values)
 
     def _remask(self, c: Conversation) -> None:
@@ -455,13 +459,15 @@ class Ingestor:
                 self.connection.execute(FORGOTTEN.insert().values(day=day, conversations=count))
 
 
-#: Event types whose JSON the ingestion reads (actions come from the ``action_name`` column).
-READ_DATA = frozenset({"user", "bot", "slot", "active_loop", "session_started", "restart"})
+#: Event types whose JSON the ingestion reads (actions come from the ``action_name`` column; a session start
+#: or restart needs no more than its type).
+READ_DATA = frozenset({"user", "bot", "slot", "active_loop"})
+ROW_KINDS = "'action', 'session_started', 'restart'"  # also read, without their JSON
 
 
 def _plain(value: Any) -> Any:
     """Dates as ISO text (how SQLAlchemy stores them in SQLite; PostgreSQL casts the text itself)."""
-    return value.isoformat() if isinstance(value, date) else value
+    return value.isoformat() if type(value) is date else value
 
 
 HANDLERS = {
@@ -515,6 +521,18 @@ def ingest(engine: Engine, source: EventSource, *, unlink_after_days: Optional[i
     """
     started = time.perf_counter()
     lock_name = f"lock:{source.name}"
+    collecting = gc.isenabled()
+    gc.disable()  # a run holds many small objects that live until its end: cyclic GC would only rescan them
+    try:
+        return _ingest(engine, source, unlink_after_days, started, lock_name)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _ingest(
+    engine: Engine, source: EventSource, unlink_after_days: Optional[int], started: float, lock_name: str
+) -> IngestResult:
     with engine.begin() as connection:
         _set_state(connection, lock_name, str(int(time.time())))  # takes the write lock first
         key = pseudonym_key(connection)
@@ -542,18 +560,26 @@ def ingest(engine: Engine, source: EventSource, *, unlink_after_days: Optional[i
 
 
 def unlink(connection: Connection, days: Optional[int] = None, today: Optional[date] = None) -> int:
-    """Pseudonyms of conversations idle for longer than the tracker store keeps them set to NULL."""
+    """Pseudonyms of conversations idle for longer than the tracker store keeps them set to NULL.
+
+    Only the days since the previous run's cutoff are looked at (kept in ``insights_state``), so that a run
+    stays proportional to what is new, not to the years of history.
+    """
     if days is None:
         from horizon.privacy.retention import conversation_retention_days
 
         days = conversation_retention_days() + 1
     cutoff = (today or date.today()) - timedelta(days=days)
-    return int(
-        connection.execute(
-            CONV.update().where(CONV.c.last_day < cutoff, CONV.c.pseudonym.isnot(None)).values(pseudonym=None)
-        ).rowcount
-        or 0
-    )
+    previous = _state(connection, UNLINKED_STATE)
+    condition = CONV.c.last_day < cutoff
+    if previous is not None:
+        condition = sa.and_(condition, CONV.c.last_day >= date.fromisoformat(previous))
+    changed = connection.execute(
+        CONV.update().where(condition, CONV.c.pseudonym.isnot(None)).values(pseudonym=None)
+    ).rowcount
+    if previous is None or cutoff.isoformat() > previous:
+        _set_state(connection, UNLINKED_STATE, cutoff.isoformat())
+    return int(changed or 0)
 
 
 # --- the tracker store as a source ------------------------------------------------------------------------------
@@ -593,7 +619,8 @@ class TrackerStoreSource:
         kinds = ", ".join(f"'{kind}'" for kind in sorted(READ_DATA))
         return (
             f"SELECT id, sender_id, type_name, CASE WHEN type_name IN ({kinds}) THEN data END, action_name, "
-            f"timestamp FROM events WHERE {where} ORDER BY id"
+            f"timestamp FROM events WHERE {where} AND type_name IN ({kinds}, {ROW_KINDS}) "
+            "AND (action_name IS NULL OR action_name <> 'action_listen') ORDER BY id"
         )
 
     def events(self, checkpoint: Dict[str, Any]) -> Iterator[Any]:

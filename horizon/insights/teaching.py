@@ -62,8 +62,11 @@ def signature(question: str) -> FrozenSet[str]:
 def group_questions(rows: Iterable[Tuple[str, Optional[str]]], limit: int = MAX_GROUPS) -> List[QuestionGroup]:
     """Groups of (masked question, ranking JSON) rows, largest first."""
     by_signature: Dict[FrozenSet[str], QuestionGroup] = {}
+    signatures: Dict[str, FrozenSet[str]] = {}  # the same question asked again: not tokenised again
     for question, ranking in rows:
-        sig = signature(question)
+        sig = signatures.get(question)
+        if sig is None:
+            sig = signatures[question] = signature(question)
         group = by_signature.get(sig)
         if group is None:
             group = by_signature[sig] = QuestionGroup(example=question, words=set(sig))

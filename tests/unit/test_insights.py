@@ -428,3 +428,23 @@ def test_the_report_draws_every_chart_and_loads_nothing(store, analytics) -> Non
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
     assert "src=" not in page and page.count("<link") == 1 and '<link rel="icon" href="data:,">' in page
     assert 'data-en="Conversations per day, by channel"' in page
+
+
+def test_the_report_command_ingests_then_writes_both_files(store, analytics, tmp_path, capsys) -> None:
+    from horizon import cli
+
+    save(store, "c-1", start() + unanswered("wat vinden jullie van kernenergie?"))
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        yaml.safe_dump({"tracker_store": {"type": "sql", "dialect": "sqlite", "db": store.engine.url.database}})
+    )
+    out = tmp_path / "out" / "report.html"
+    db.set_engine(analytics)
+    try:
+        assert cli.main(["report", "--endpoints", str(endpoints), "--out", str(out), "--from", str(TODAY)]) == 0
+    finally:
+        db.set_engine(None)
+    printed = capsys.readouterr().out
+    assert "1 conversation(s)" in printed and "1 turn(s)" in printed
+    assert "kernenergie" in out.read_text()
+    assert "kernenergie" in (tmp_path / "out" / "report-training-proposals.yml").read_text()

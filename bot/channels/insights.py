@@ -20,6 +20,7 @@ import base64
 import binascii
 import logging
 import os
+import threading
 from datetime import date, timedelta
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
@@ -91,13 +92,17 @@ def store_engine(store: Any) -> Optional[Any]:
     return getattr(store, "engine", None)
 
 
+_refreshing = threading.Lock()
+
+
 def refresh(store: Any, start: date, end: date) -> str:
-    """New events in (when the tracker store is an SQL one), the report out."""
-    engine = ensure_schema(get_engine())
-    events = store_engine(store)
-    if events is not None:
-        ingest(engine, TrackerStoreSource(events))
-    return render(collect(engine, start, end))
+    """New events in (when the tracker store is an SQL one), the report out; one request at a time."""
+    with _refreshing:
+        engine = ensure_schema(get_engine())
+        events = store_engine(store)
+        if events is not None:
+            ingest(engine, TrackerStoreSource(events))
+        return render(collect(engine, start, end))
 
 
 class InsightsInput(InputChannel):

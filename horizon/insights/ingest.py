@@ -9,8 +9,8 @@ Why it is built like this:
   the same code with its own numbering and checkpoint, as the broker publishes the same event dictionaries.
 * **Never counted twice.** The facts and the checkpoint (the high-water mark: the highest event id read)
   are written in the same transaction, so a run either counts its events once or not at all, and the next
-  run starts after them. A run first takes the write lock (it updates its state row), so two runs at once
-  (``make report`` while someone opens ``/insights/``) take turns.
+  run starts after them. Of two runs at once (``make report`` while someone opens ``/insights/``) the one
+  that finds the checkpoint moved when it comes to write writes nothing (see :func:`ingest`).
 * **Proportional to new events.** A run reads only events after the mark, by primary key, plus a fixed
   window of the latest ids already read (see :class:`TrackerStoreSource`); conversations are looked up by
   pseudonym for the events read, nothing else.
@@ -35,7 +35,21 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Protocol, Sequence, Set, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -110,6 +124,7 @@ class IngestResult:
     turns: int
     forgotten: int
     seconds: float
+    skipped: bool = False  # another run was ingesting the same events at the same time
 
 
 # --- conversation state during a run ---------------------------------------------------------------------------
@@ -212,9 +227,10 @@ def day_of(timestamp: Optional[float]) -> date:
 class Ingestor:
     """Turns a stream of events into rows; :meth:`flush` writes them on the run's connection."""
 
-    def __init__(self, connection: Connection, key: bytes) -> None:
+    def __init__(self, connection: Connection, key: bytes, claim: Callable[[], None] = lambda: None) -> None:
         self.connection = connection
         self.key = key
+        self.claim: Optional[Callable[[], None]] = claim  # called before the first write, then dropped
         self.conversations: Dict[str, Conversation] = {}
         self.deleted: Set[int] = set()  # stored conversations forgotten in this run
         self.forgotten: Dict[date, int] = {}
@@ -378,6 +394,9 @@ class Ingestor:
 
     def flush(self, final: bool) -> None:
         """Writes finished turns (all turns when ``final``) and the conversations' state."""
+        if self.claim is not None:
+            self.claim()
+            self.claim = None
         if self.deleted:
             ids = sorted(self.deleted)
             for start in range(0, len(ids), 500):
@@ -513,33 +532,61 @@ def _batches(records: Iterable[Sequence[Any]], size: int = 5000) -> Iterator[Lis
         yield batch
 
 
+class Superseded(RuntimeError):
+    """Another run moved the checkpoint while this one was reading: it counted those events already."""
+
+
 def ingest(engine: Engine, source: EventSource, *, unlink_after_days: Optional[int] = None) -> IngestResult:
     """Reads what ``source`` has after its stored checkpoint and adds the facts, in one transaction.
 
+    The run reads and computes first and takes the write lock only to write: it claims its checkpoint
+    with a conditional update, so a sign-up saved meanwhile by the action server is not kept waiting (one
+    SQLite file), and of two runs at once the later one writes nothing (``skipped``).
     ``unlink_after_days``: conversations idle longer than that lose their pseudonym (default: the
     conversation retention, ``CONVERSATION_RETENTION_DAYS``, plus a day).
     """
     started = time.perf_counter()
-    lock_name = f"lock:{source.name}"
     collecting = gc.isenabled()
     gc.disable()  # a run holds many small objects that live until its end: cyclic GC would only rescan them
     try:
-        return _ingest(engine, source, unlink_after_days, started, lock_name)
+        return _ingest(engine, source, unlink_after_days, started)
+    except Superseded:
+        return IngestResult(0, 0, 0, 0, time.perf_counter() - started, skipped=True)
     finally:
         if collecting:
             gc.enable()
 
 
-def _ingest(
-    engine: Engine, source: EventSource, unlink_after_days: Optional[int], started: float, lock_name: str
-) -> IngestResult:
+def _prepare(engine: Engine, name: str) -> Tuple[bytes, str]:
+    """The pseudonym key and the checkpoint row, made if missing in a short transaction of their own."""
+    for _attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                key = pseudonym_key(connection)
+                checkpoint = _state(connection, name)
+                if checkpoint is None:
+                    checkpoint = "{}"
+                    connection.execute(STATE.insert().values(name=name, value=checkpoint))
+                return key, checkpoint
+        except sa.exc.IntegrityError:  # another run made them at the same moment: read them again
+            continue
+    raise Superseded(name)
+
+
+def _ingest(engine: Engine, source: EventSource, unlink_after_days: Optional[int], started: float) -> IngestResult:
+    name = f"checkpoint:{source.name}"
+    key, checkpoint = _prepare(engine, name)
     with engine.begin() as connection:
-        _set_state(connection, lock_name, str(int(time.time())))  # takes the write lock first
-        key = pseudonym_key(connection)
-        checkpoint = json.loads(_state(connection, f"checkpoint:{source.name}") or "{}")
-        ingestor = Ingestor(connection, key)
+
+        def claim() -> None:
+            """The first write: the checkpoint must still be the one this run started from."""
+            unchanged = STATE.update().where(STATE.c.name == name, STATE.c.value == checkpoint)
+            if connection.execute(unchanged.values(value=STATE.c.value)).rowcount != 1:
+                raise Superseded(name)
+
+        ingestor = Ingestor(connection, key, claim)
         events = 0
-        for batch in _batches(source.events(checkpoint)):
+        for batch in _batches(source.events(json.loads(checkpoint))):
             ingestor.prefetch(batch)
             for record in batch:
                 ingestor.feed(record)
@@ -548,7 +595,7 @@ def _ingest(
                 ingestor.flush(final=False)
         ingestor.flush(final=True)
         ingestor.write_forgotten()
-        _set_state(connection, f"checkpoint:{source.name}", json.dumps(source.checkpoint()))
+        _set_state(connection, name, json.dumps(source.checkpoint()))
         unlink(connection, unlink_after_days)
     return IngestResult(
         events=events,

@@ -448,3 +448,17 @@ def test_the_report_command_ingests_then_writes_both_files(store, analytics, tmp
     assert "1 conversation(s)" in printed and "1 turn(s)" in printed
     assert "kernenergie" in out.read_text()
     assert "kernenergie" in (tmp_path / "out" / "report-training-proposals.yml").read_text()
+
+
+def test_of_two_runs_at_once_the_one_that_writes_later_writes_nothing(store, analytics) -> None:
+    save(store, "c-1", *vision_with_more())
+
+    class Racing(TrackerStoreSource):
+        def events(self, checkpoint: Dict[str, Any]) -> Iterator[Any]:
+            other = ingest_tracker_store(analytics, url(store))  # another run, while this one reads
+            assert other.turns == 2 and not other.skipped
+            yield from super().events(checkpoint)
+
+    result = ingest(analytics, Racing(store.engine))
+    assert result.skipped and result.turns == 0
+    assert count(analytics, "insights_turns") == 2  # counted once

@@ -12,7 +12,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import pytest
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ class Planted:
         self.email = f"griet.{tag}@telenet.be"
         self.phone = f"0475 {digits[:2]} {digits[2:4]} {digits[4:]}"
         self.street = f"Kerk{tag}straat"
+        self.forgotten_question = f"wat denken jullie over zonnepanelen{tag}?"  # asked, then forgotten
 
     def values(self) -> List[str]:
         return [self.surname, self.email, self.phone, self.phone.replace(" ", ""), self.street]
@@ -83,22 +84,29 @@ def talk(servers: Servers, who: Planted) -> None:
         chat = Conversation(servers)
         for text in script:
             chat.say(text)
+    # Asked, ingested (the report shows it), then forgotten: the next refresh must delete its facts.
+    chat = Conversation(servers)
+    chat.say(who.forgotten_question)
+    status, page = fetch(f"{servers.url}/insights/", TOKEN)
+    assert status == 200 and who.forgotten_question in page
+    assert "ja/nee" in chat.text("vergeet mij")
+    assert "Gedaan" in chat.text("ja")
 
 
-def fetch(url: str, token: str = "") -> int:
+def fetch(url: str, token: str = "") -> Tuple[int, str]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
         with urllib.request.urlopen(request, timeout=120) as answer:
-            return answer.status
+            return answer.status, answer.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code
+        return error.code, ""
 
 
 def test_insights_page_draws_every_chart_without_network_or_personal_data(
     insights_bot: Servers, browser: Browser, planted: Planted
 ) -> None:
     url = f"{insights_bot.url}/insights/"
-    assert fetch(url) == 401 and fetch(url, "wrong") == 401
+    assert fetch(url)[0] == 401 and fetch(url, "wrong")[0] == 401
 
     context = browser.new_context(
         viewport={"width": 1200, "height": 900}, http_credentials={"username": "staff", "password": TOKEN}
@@ -130,7 +138,11 @@ def test_insights_page_draws_every_chart_without_network_or_personal_data(
     assert page.locator(".empty").count() == 0  # no "no data" placeholder anywhere
     assert page.locator("table.groups tbody tr").count() >= 2  # the unanswered questions, grouped
 
+    funnel = page.eval_on_selector_all("svg[data-chart=funnel] .mark", "marks => marks.map(m => m.dataset.value)")
+    assert funnel[-1] == "1"  # started, completed, cancelled, forgotten: the forgotten conversation is counted
+
     html = page.content()
+    assert planted.forgotten_question not in html
     for value in planted.values():
         assert value not in html and value.lower() not in html, value
     assert "kernenergie" in html and "[address]" in html and "[phone]" in html  # masked, not dropped
@@ -142,7 +154,7 @@ def test_insights_page_draws_every_chart_without_network_or_personal_data(
             for table in ("insights_conversations", "insights_turns", "insights_state", "insights_forgotten")
         )
     engine.dispose()
-    for value in planted.values():
+    for value in [*planted.values(), planted.forgotten_question]:
         assert value not in stored and json.dumps(value)[1:-1] not in stored, value
 
     SCREENSHOT.parent.mkdir(exist_ok=True)

@@ -32,8 +32,10 @@ from horizon.insights.report import collect, render, write_report
 from horizon.insights.teaching import group_questions, never_retrieved, proposals_yaml
 from horizon.privacy.erasure import FORGET_SLOT
 from horizon.schema import upgrade_schema
+from tests.unit import test_tracker_store as plain
 
 TODAY = date.today()
+database = plain.database  # the tracker store tests' fixture: an empty SQLite or PostgreSQL database
 
 
 @pytest.fixture(scope="module")
@@ -462,3 +464,16 @@ def test_of_two_runs_at_once_the_one_that_writes_later_writes_nothing(store, ana
     result = ingest(analytics, Racing(store.engine))
     assert result.skipped and result.turns == 0
     assert count(analytics, "insights_turns") == 2  # counted once
+
+
+def test_the_tracker_store_is_read_on_postgresql_too(database: Dict[str, Any], domain: Domain, analytics) -> None:
+    """The same source over Rasa's table on either database (the ``database`` fixture of the store's tests)."""
+    tracker_store = CachedSQLTrackerStore(domain=domain, **database)
+    try:
+        save(tracker_store, "c-1", *vision_with_more(), unanswered("wat vinden jullie van kernenergie?"))
+        first = ingest(analytics, TrackerStoreSource(tracker_store.engine))
+        again = ingest(analytics, TrackerStoreSource(tracker_store.engine))
+    finally:
+        tracker_store.engine.dispose()
+    assert (first.turns, again.turns) == (3, 0)
+    assert count(analytics, "insights_turns", "question = 'wat vinden jullie van kernenergie?'") == 1

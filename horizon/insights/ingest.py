@@ -156,6 +156,7 @@ class Conversation:
     closed: List[Turn] = field(default_factory=list)
     changed: bool = False
     sender_id: str = ""  # memory only: to replace this object when the conversation is forgotten
+    earlier: bool = False  # began in an earlier run: its form answers may be in events this run does not read
 
     @classmethod
     def from_row(cls, row: Any) -> Conversation:
@@ -171,6 +172,7 @@ class Conversation:
             signup=row.signup,
             requested_slot=row.requested_slot,
             topic=row.topic,
+            earlier=True,
         )
 
     def close_turn(self) -> None:
@@ -200,7 +202,7 @@ def passage_of(quote: Any) -> Optional[str]:
     return keys.get(quote) or keys.get(quote.rsplit(" … ", 1)[-1])
 
 
-_UTTER_ACTION = re.compile(r'"utter_action": "([^"]+)"')
+_UTTER_ACTION = re.compile(r'"utter_action":\s*"([^"]+)"')
 QUOTING = frozenset({"utter_source_passage", "utter_more_quote", "utter_more_quote_last"})
 
 
@@ -227,9 +229,16 @@ def day_of(timestamp: Optional[float]) -> date:
 class Ingestor:
     """Turns a stream of events into rows; :meth:`flush` writes them on the run's connection."""
 
-    def __init__(self, connection: Connection, key: bytes, claim: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        key: bytes,
+        claim: Callable[[], None] = lambda: None,
+        personal_values: Optional[Callable[[str], Iterable[str]]] = None,
+    ) -> None:
         self.connection = connection
         self.key = key
+        self.personal_values = personal_values  # the source's look-up of a conversation's earlier form answers
         self.claim: Optional[Callable[[], None]] = claim  # called before the first write, then dropped
         self.conversations: Dict[str, Conversation] = {}
         self.deleted: Set[int] = set()  # stored conversations forgotten in this run
@@ -428,6 +437,9 @@ class Ingestor:
                 }
                 (updated if c.stored else new).append(values)
                 c.stored, c.changed = True, False
+            if c.earlier and self.personal_values and any(t.row["unanswered"] and t.text for t in c.closed):
+                c.personal.update(self.personal_values(c.sender_id))  # memory only, like the rest
+                c.earlier = False  # looked up once per run
             for turn in c.closed:
                 row = turn.row
                 if row["unanswered"] and turn.text:
@@ -584,7 +596,7 @@ def _ingest(engine: Engine, source: EventSource, unlink_after_days: Optional[int
             if connection.execute(unchanged.values(value=STATE.c.value)).rowcount != 1:
                 raise Superseded(name)
 
-        ingestor = Ingestor(connection, key, claim)
+        ingestor = Ingestor(connection, key, claim, getattr(source, "personal_values", None))
         events = 0
         for batch in _batches(source.events(json.loads(checkpoint))):
             ingestor.prefetch(batch)
@@ -705,6 +717,20 @@ class TrackerStoreSource:
             cursor.close()
         finally:
             connection.close()
+
+    def personal_values(self, sender_id: str) -> List[str]:
+        """What the person answered in the forms of this conversation (for masking, in memory only): read
+        when an unanswered question of a conversation that began in an earlier run is about to be kept."""
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(f"SELECT data FROM events WHERE sender_id = {mark} AND type_name = 'slot'", (sender_id,))
+            slots = [ujson.loads(data) for (data,) in cursor.fetchall() if data]
+            cursor.close()
+        finally:
+            connection.close()
+        return [s["value"] for s in slots if s.get("name") in PERSONAL_SLOTS and isinstance(s.get("value"), str)]
 
     def _record(self, row: Any) -> Any:
         self._tail[row[0]] = _fingerprint(row[2], row[5])

@@ -477,3 +477,13 @@ def test_the_tracker_store_is_read_on_postgresql_too(database: Dict[str, Any], d
         tracker_store.engine.dispose()
     assert (first.turns, again.turns) == (3, 0)
     assert count(analytics, "insights_turns", "question = 'wat vinden jullie van kernenergie?'") == 1
+
+
+def test_a_name_given_in_the_form_in_an_earlier_run_is_masked_in_a_later_question(store, analytics) -> None:
+    who = Planted()
+    save(store, "c-1", *sign_up_with_personal_data(who)[:3])
+    ingest_tracker_store(analytics, url(store))
+    save(store, "c-1", unanswered(f"is {who.surname} nu ingeschreven?"))
+    ingest_tracker_store(analytics, url(store))
+    assert who.surname not in dump(analytics)
+    assert count(analytics, "insights_turns", "question = 'is [name] nu ingeschreven?'") == 1

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from horizon.db import make_engine
-from horizon.insights.ingest import ingest_tracker_store
 from horizon.insights.report import write_report
+from horizon.insights.tracker_source import ingest_tracker_store
 from horizon.schema import upgrade_schema
 
 INTENTS = [

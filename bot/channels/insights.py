@@ -31,8 +31,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.webhook_guard import secrets_match
 from horizon.db import get_engine
-from horizon.insights.ingest import TrackerStoreSource, ingest
+from horizon.insights.ingest import ingest
 from horizon.insights.report import collect, render
+from horizon.insights.tracker_source import TrackerStoreSource
 from horizon.schema import ensure_schema
 
 logger = logging.getLogger(__name__)

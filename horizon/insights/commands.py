@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 from horizon.db import get_engine
-from horizon.insights.ingest import IngestResult, ingest_tracker_store
+from horizon.insights.ingest import IngestResult
 from horizon.insights.report import write_report
+from horizon.insights.tracker_source import ingest_tracker_store
 from horizon.paths import VAR
 from horizon.privacy.retention import default_endpoints, tracker_store_url
 from horizon.schema import ensure_schema

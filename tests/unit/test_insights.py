@@ -26,10 +26,11 @@ from sqlalchemy.engine import Engine
 from bot.paths import DOMAIN
 from bot.tracker_store import CachedSQLTrackerStore
 from horizon import db
-from horizon.insights.ingest import EventRecord, TrackerStoreSource, ingest, ingest_tracker_store, unlink
+from horizon.insights.ingest import EventRecord, ingest, unlink
 from horizon.insights.masking import mask
 from horizon.insights.report import collect, render, write_report
 from horizon.insights.teaching import group_questions, never_retrieved, proposals_yaml
+from horizon.insights.tracker_source import TrackerStoreSource, ingest_tracker_store
 from horizon.privacy.erasure import FORGET_SLOT
 from horizon.schema import upgrade_schema
 from tests.unit import test_tracker_store as plain

@@ -9,7 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate clean
+.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate report clean
 
 run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
@@ -82,6 +82,9 @@ deliver: $(INSTALLED)            ## send volunteer notifications that are due, r
 
 purge: $(INSTALLED)              ## delete sign-ups, conversations and code requests past their retention (run daily)
 	$(PY) -m horizon.cli purge
+
+report: $(INSTALLED)             ## insights without personal data: make report [FROM=2026-11-01] [TO=2026-11-30] [OUT=var/insights/report.html]
+	$(PY) -m horizon.cli report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf results models var

@@ -4,8 +4,9 @@ For each bot: training time, start-up time (until the REST webhook answers), ser
 message latency p50/p95 and throughput through the REST webhook with 1 and 10 concurrent conversations.
 Both bots run side by side and are loaded in alternating blocks (never at the same time), so that drift in
 the machine's speed during the run does not favour either.
-Then the in-process benchmarks of the place resolver, the initiative database (when present) and the
-strategy retrieval (its recall figures on the labelled questions and its latency).
+Then the in-process benchmarks of the place resolver, the initiative database (when present), the
+strategy retrieval (its recall figures on the labelled questions and its latency) and the insights (100,000
+generated conversations ingested and reported; a day's new events ingested after them).
 Results are printed and written to bench/results/latest.json.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import db_bench, places_bench, retrieval_bench
+from bench import db_bench, insights_bench, places_bench, retrieval_bench
 from bench.load import LoadResult, pooled, run_load
 from bench.servers import BaselineBot, HorizonBot, cpu_s, rss_mb
 
@@ -107,8 +108,9 @@ def measure(
 
 
 def in_process_benchmarks() -> Dict[str, Any]:
-    """The place resolver, the initiatives database (10,000 generated records) and retrieval, in process."""
+    """The place resolver, the initiatives database (10,000 generated records), retrieval and the insights."""
     return {
+        "insights": insights_bench.run(),
         "places": places_bench.run(),
         "retrieval": retrieval_bench.run(),
         "initiatives_db_sqlite_p95_ms": db_bench.run(records=10_000, queries=300, url=None),
@@ -189,6 +191,8 @@ def report(results: Dict[str, Any]) -> str:
             )
     if "retrieval" in in_process:
         lines.append(retrieval_bench.report(in_process["retrieval"]))
+    if "insights" in in_process:
+        lines.append(insights_bench.describe(in_process["insights"]))
     return "\n".join(lines)
 
 

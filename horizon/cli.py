@@ -10,6 +10,10 @@
     purge [--days N] [--conversation-days N] [--endpoints FILE]
                              delete sign-ups, conversations (the tracker store's events) and finished
                              "forget me" code requests older than their retention periods
+    ingest [--endpoints FILE]
+                             add the tracker store's new events to the analytics tables (no personal data)
+    report [--from DAY] [--to DAY] [--out FILE] [--endpoints FILE]
+                             ingest, then write the insights report (one HTML file) and proposed training examples
 
 Exit codes: 0 done, 1 the file has errors (all listed), 2 the database is unavailable. Errors never repeat
 e-mail addresses or names.
@@ -36,6 +40,7 @@ from horizon.initiatives.importer import (
     remove_source,
     seed,
 )
+from horizon.insights.commands import add_insights_commands, ingest_command, report_command
 from horizon.privacy.retention import UnsupportedTrackerStore, conversation_retention_days, purge_conversations
 from horizon.privacy.verification import purge_expired
 from horizon.redaction import install_log_redaction
@@ -73,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         "--endpoints", type=Path, help="the Rasa server's endpoints (default: var/endpoints.yml, else endpoints.yml)"
     )
     purge_cmd.add_argument("--dry-run", action="store_true", help="count, do not delete")
+    add_insights_commands(sub)
     return parser
 
 
@@ -132,6 +138,8 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], str]] = {
     "remove-source": lambda args: f"removed {remove_source(args.source)} initiatives with source {args.source!r}",
     "deliver": _deliver,
     "purge": _purge,
+    "ingest": ingest_command,
+    "report": report_command,
 }
 
 

@@ -15,6 +15,7 @@ from alembic import context
 from sqlalchemy.engine import Connection, Engine
 
 import horizon.initiatives.models
+import horizon.insights.models
 import horizon.volunteers.models  # noqa: F401 (the imports register every table on Base.metadata)
 from horizon.db import Base, database_url, make_engine
 from horizon.schema import lock_for_migration

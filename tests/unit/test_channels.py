@@ -716,7 +716,12 @@ def test_bounded_memory_forgets_the_oldest_entries():
 # ---------------------------------------------------------------- effective credentials
 
 TEMPLATE = REPO / "credentials.yml"
-ALWAYS_ON = ["bot.channels.rest.RestInput", "bot.channels.socketio.SocketIOInput", "bot.channels.widget.WidgetInput"]
+ALWAYS_ON = [
+    "bot.channels.rest.RestInput",
+    "bot.channels.socketio.SocketIOInput",
+    "bot.channels.widget.WidgetInput",
+    "bot.channels.insights.InsightsInput",
+]
 CHANNEL_ENV = {
     "bot.channels.twilio.TwilioInput": {
         "TWILIO_ACCOUNT_SID": TWILIO_SID,

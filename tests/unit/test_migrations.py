@@ -34,6 +34,8 @@ from horizon.volunteers.models import Notification
 from horizon.volunteers.signups import SignupData, save_signup
 from tests.postgres import PG_URL, require_postgres
 
+HEAD = "0005"  # the newest revision
+
 
 def differences(engine: Engine) -> List[Any]:
     """What Alembic's autogenerate would change to make the database match the models (nothing, we hope)."""
@@ -59,10 +61,10 @@ def signup(email: str = "jan.peeters@telenet.be") -> SignupData:
 
 def test_an_empty_database_is_upgraded_to_the_newest_revision_and_matches_the_models(empty: Engine) -> None:
     assert schema.current_revision(empty) is None
-    assert schema.upgrade_schema(empty) == schema.head_revision() == "0004"
-    assert schema.current_revision(empty) == "0004"
+    assert schema.upgrade_schema(empty) == schema.head_revision() == HEAD
+    assert schema.current_revision(empty) == HEAD
     assert differences(empty) == []
-    assert schema.upgrade_schema(empty) == "0004"  # a second upgrade changes nothing
+    assert schema.upgrade_schema(empty) == HEAD  # a second upgrade changes nothing
 
 
 def test_the_engine_fixture_is_made_by_the_migrations(engine: Engine) -> None:
@@ -111,6 +113,8 @@ def create_all_metadata() -> MetaData:
     signups: Table = metadata.tables["volunteer_signups"]
     signups._columns.remove(signups.c.activity_note)  # revision 0004's column
     metadata.remove(metadata.tables["forget_verifications"])  # revision 0003's table
+    for name in ("insights_turns", "insights_conversations", "insights_state", "insights_forgotten"):
+        metadata.remove(metadata.tables[name])  # revision 0005's tables
     return metadata
 
 
@@ -177,7 +181,7 @@ def test_a_database_made_by_create_all_is_adopted_and_upgraded_without_data_loss
     _old_rows(empty, old)
     assert "alembic_version" not in inspect(empty).get_table_names()
 
-    assert schema.upgrade_schema(empty) == "0004"
+    assert schema.upgrade_schema(empty) == HEAD
 
     assert differences(empty) == []
     with empty.connect() as conn:
@@ -199,7 +203,7 @@ def test_seed_adopts_an_old_database_at_start(tmp_path: Path) -> None:
     old.create_all(engine)
     _old_rows(engine, old)
     assert importer.seed(engine=engine) is None  # it holds initiatives: nothing loaded
-    assert schema.current_revision(engine) == "0004"
+    assert schema.current_revision(engine) == HEAD
     assert importer.count_initiatives(engine) == 1
 
 
@@ -207,7 +211,7 @@ def test_seed_upgrades_a_new_database_first(tmp_path: Path) -> None:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'horizon.db'}")
     report = importer.seed(engine=engine)
     assert report is not None and report.created > 0
-    assert schema.current_revision(engine) == "0004"
+    assert schema.current_revision(engine) == HEAD
 
 
 # --- down and up ---------------------------------------------------------------------------------------------------
@@ -225,7 +229,7 @@ def test_downgrade_to_0001_and_up_again(empty: Engine) -> None:
     # The confirmation is gone (without its kind it would be sent to the team); the team's row stays.
     assert remaining == [result.notification_id]
     assert signups == ["jan.peeters@telenet.be"]
-    assert schema.upgrade_schema(empty) == "0004"
+    assert schema.upgrade_schema(empty) == HEAD
     assert differences(empty) == []
     with empty.connect() as conn:
         assert conn.execute(text("SELECT id, kind FROM signup_notifications")).all() == [
@@ -302,10 +306,10 @@ def test_two_processes_upgrading_one_postgresql_database_at_once_both_succeed() 
         for process in processes:
             out, err = process.communicate(timeout=60)
             results.append((process.returncode, out.strip().splitlines()[-1] if out.strip() else "", err))
-        assert [(code, out) for code, out, _ in results] == [(0, "0004"), (0, "0004")], results
+        assert [(code, out) for code, out, _ in results] == [(0, HEAD), (0, HEAD)], results
         engine = db.make_engine(PG_URL, schema=name)
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
         assert differences(engine) == []
         engine.dispose()
     finally:
@@ -325,13 +329,13 @@ def test_the_migrate_command(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "horizon.cli", "migrate"]
     first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "database schema at revision 0004 (newest)"
-    assert schema.current_revision(db.make_engine(env["DATABASE_URL"])) == "0004"
+    assert first.stdout.strip() == f"database schema at revision {HEAD} (newest)"
+    assert schema.current_revision(db.make_engine(env["DATABASE_URL"])) == HEAD
 
 
 def test_the_migrate_command_in_process(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["migrate"]) == 0
-    assert capsys.readouterr().out.strip() == "database schema at revision 0004 (newest)"
+    assert capsys.readouterr().out.strip() == f"database schema at revision {HEAD} (newest)"
 
 
 def test_the_package_ships_every_migration_file() -> None:

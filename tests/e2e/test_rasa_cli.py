@@ -74,7 +74,8 @@ def test_plain_rasa_test_finds_only_the_project_test_stories() -> None:
     os.chdir(ROOT)
     found = {Path(path).resolve() for path in get_data_files(["."], YAMLStoryReader.is_test_stories_file)}
 
-    assert found == {path.resolve() for path in (ROOT / "tests" / "stories").glob("test_*.yml")}
+    expected = {path.resolve() for path in (ROOT / "tests" / "stories").glob("test_*.yml")}
+    assert found == expected, f"{sorted(found - expected)}: `make rasa-cli` removes Rasa's example from the venv"
 
 
 def test_rasa_data_validate(clone: Path) -> None:

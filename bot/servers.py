@@ -27,7 +27,7 @@ import yaml
 
 from bot.channels.credentials import channel_variables, channels, write_credentials
 from bot.paths import MODEL, ROOT, VAR
-from bot.quiet import quiet_env
+from bot.quiet import DEFAULTS, quiet_env
 
 READY_TIMEOUT_S = 300  # a loaded machine (training next door) can take minutes to load the model
 STOP_TIMEOUT_S = 20
@@ -41,7 +41,7 @@ ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
 # servers store and how long. A test that needs one passes it explicitly.
 CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_")
 CLEARED = ("DATABASE_URL", "RASA_AUTH_TOKEN", "LOG_LEVEL")
-QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+QUIET = dict(DEFAULTS)  # an isolated run: telemetry off and TensorFlow quiet, whatever the developer set
 #: `python -m` with the known third-party deprecation warnings silenced (bot/quiet.py)
 QUIET_PYTHON = (sys.executable, "-m", "bot.quiet")
 

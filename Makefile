@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED ?= false
 # Rasa ships the moodbot's example story tests inside the venv; plain `rasa test` looks for test stories under
 # `.` (following .venv) and would test them too. Removed so that it finds tests/stories only (DEVELOPERS.md).
-RASA_EXAMPLE_STORIES = $(wildcard $(VENV)/lib/python3*/site-packages/rasa/cli/initial_project/tests/test_stories.yml)
+RASA_EXAMPLE_STORIES := $(VENV)/lib/python3*/site-packages/rasa/cli/initial_project/tests/test_stories.yml
 WEBCHAT := tests/browser/webchat/node_modules/.installed
 
 .PHONY: run test check train shell validate bench install system-deps rasa-cli webchat test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate clean
@@ -25,7 +25,7 @@ test: $(INSTALLED) rasa-cli system-deps webchat check validate train test-unit t
 install: $(INSTALLED)
 
 rasa-cli: $(INSTALLED)           ## what plain `rasa test` in the root needs (see RASA_EXAMPLE_STORIES)
-	@$(if $(RASA_EXAMPLE_STORIES),rm -f $(RASA_EXAMPLE_STORIES),true)
+	@rm -f $(RASA_EXAMPLE_STORIES)
 
 webchat: $(WEBCHAT)              ## rasa-webchat from npm (pinned in tests/browser/webchat), for the browser tests
 

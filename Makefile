@@ -5,18 +5,33 @@ PYTHON310 ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.1
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# `python -m MODULE` without the dependencies' known deprecation warnings (bot/quiet.py)
+QUIET := $(PY) -m bot.quiet
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
-export PYTHONWARNINGS ?= ignore
+export RASA_TELEMETRY_ENABLED ?= false
+# Rasa ships the moodbot's example story tests inside the venv; plain `rasa test` looks for test stories under
+# `.` (following .venv) and would test them too. Removed so that it finds tests/stories only (DEVELOPERS.md).
+RASA_EXAMPLE_STORIES := $(VENV)/lib/python3*/site-packages/rasa/cli/initial_project/tests/test_stories.yml
+WEBCHAT := tests/browser/webchat/node_modules/.installed
 
-.PHONY: run test check train shell validate bench install system-deps test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate report clean
+.PHONY: run test check train shell validate bench install system-deps rasa-cli webchat test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate report clean
 
-run: $(INSTALLED)               ## install what is missing, train if the data changed, start everything
+run: $(INSTALLED) rasa-cli      ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
 
-test: $(INSTALLED) system-deps check validate train test-unit test-stories test-nlu test-e2e test-browser  ## everything, from nothing
+test: $(INSTALLED) rasa-cli system-deps webchat check validate train test-unit test-stories test-nlu test-e2e test-browser  ## everything, from nothing
 
 install: $(INSTALLED)
+
+rasa-cli: $(INSTALLED)           ## what plain `rasa test` in the root needs (see RASA_EXAMPLE_STORIES)
+	@rm -f $(RASA_EXAMPLE_STORIES)
+
+webchat: $(WEBCHAT)              ## rasa-webchat from npm (pinned in tests/browser/webchat), for the browser tests
+
+$(WEBCHAT): tests/browser/webchat/package.json tests/browser/webchat/package-lock.json
+	cd tests/browser/webchat && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
@@ -38,22 +53,22 @@ check: $(INSTALLED)              ## lint, format, types and the import rules bet
 	$(VENV)/bin/lint-imports
 
 validate: $(INSTALLED)
-	$(PY) -m rasa data validate --domain domain --data data
+	$(QUIET) rasa data validate --domain domain --data data
 
-shell: $(INSTALLED) train        ## talk to the bot in the terminal
-	$(PY) -m bot.launcher --no-train --shell
+shell: $(INSTALLED) rasa-cli     ## talk to the bot in the terminal: to the running `make run` if there is one
+	$(PY) -m bot.launcher --shell
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests/unit -q
 
 test-stories: $(INSTALLED)
-	$(PY) -m rasa test core --model models/horizon.tar.gz --stories tests/stories \
+	$(QUIET) rasa test core --model models/horizon.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out results/stories
 
 test-nlu: $(INSTALLED)          ## the held-out sets: first that they repeat no training sentence, then the gates
 	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers tests/retrieval --training data/nlu
 	$(PY) -m tests.retrieval_eval
-	$(PY) -m rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
+	$(QUIET) rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
 	$(PY) -m tests.nlu_gate results/nlu/intent_report.json --min-accuracy 0.95
 
 cross-validate: $(INSTALLED)    ## 5-fold cross-validation on the training data (12 min on 2 shared cores: not in make test)
@@ -65,7 +80,7 @@ test-e2e: $(INSTALLED)
 fuzz: $(INSTALLED) train         ## 5,000 hypothesis examples per endpoint (REST webhook, action server); make test runs 200
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-5000} $(PY) -m pytest tests/e2e/test_fuzz.py -q -s -p no:randomly
 
-test-browser: $(INSTALLED) system-deps   ## the web widget in Debian's Chromium (Playwright)
+test-browser: $(INSTALLED) system-deps webchat  ## the web widget and rasa-webchat in Debian's Chromium (Playwright)
 	$(PY) -m pytest tests/browser -q
 
 bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and training time vs. the stock bot

@@ -1,9 +1,9 @@
 """What the actions read from a rasa-sdk tracker, in one place: the conversation's language, the latest intent
-and entities."""
+and entities, and what the person's chat client says it can show."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import FrozenSet, Optional
 
 from rasa_sdk import Tracker
 
@@ -41,3 +41,16 @@ def previous_action(tracker: Tracker) -> Optional[str]:
         elif seen_message and event.get("event") == "action" and event.get("name") not in BOOKKEEPING:
             return event.get("name")
     return None
+
+
+def client_capabilities(tracker: Tracker) -> FrozenSet[str]:
+    """What the client announced in the latest message's metadata (`{"capabilities": ["cards"]}`).
+
+    A chat client shows what it understands and drops the rest (rasa-webchat renders an unknown custom
+    payload as an empty bubble), so richer forms go only to a client that asks for them.
+    """
+    metadata = tracker.latest_message.get("metadata")
+    announced = metadata.get("capabilities") if isinstance(metadata, dict) else None
+    if not isinstance(announced, list):
+        return frozenset()
+    return frozenset(item for item in announced if isinstance(item, str))

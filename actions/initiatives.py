@@ -25,7 +25,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import current_language, latest_intent, previous_action
+from actions.conversation import client_capabilities, current_language, latest_intent, previous_action
 from horizon.db import DatabaseUnavailable, run_db
 from horizon.initiatives import repository as repo
 from horizon.initiatives.display import InitiativeDisplay, describe_search
@@ -48,10 +48,11 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 5
 #: Seconds one look-up may take before the person hears "try again later".
 DB_TIMEOUT_S = 4.0
-#: Channels that get the ``{"cards": [...]}`` custom payload: the web widget renders it, REST clients may.
-CARD_CHANNELS = frozenset({"socketio", "rest"})
-#: Channels where the cards replace the text list (the widget would otherwise show every result twice).
-CARDS_ONLY_CHANNELS = frozenset({"socketio"})
+#: Channels that always get the ``{"cards": [...]}`` custom payload beside the text list: REST clients may use it.
+CARD_CHANNELS = frozenset({"rest"})
+#: What a client announces in its message metadata when it shows the cards itself (the `<horizon-chat>` widget
+#: does): it gets the cards instead of the text list, which would show every result twice.
+CARDS_CAPABILITY = "cards"
 #: Where a message goes when it reached this action by a rule but is not about the search after all.
 HANDOVER = {"nlu_fallback": "action_search_source", "out_of_scope": "utter_out_of_scope"}
 FIND_INITIATIVES = "find_initiatives"
@@ -194,6 +195,14 @@ class ActionFindInitiatives(Action):
         return await SearchTurn(dispatcher, tracker).answer()
 
 
+def result_forms(tracker: Tracker) -> Tuple[bool, bool]:
+    """(send the cards, send the text list): every client gets a complete answer, as text unless it announced
+    that it shows cards (then cards alone); REST callers get both."""
+    if CARDS_CAPABILITY in client_capabilities(tracker):
+        return True, False
+    return tracker.get_latest_input_channel() in CARD_CHANNELS, True
+
+
 def meant_local_search(tracker: Tracker) -> bool:
     """The message was meant for the local search although it reached another action: it refines the search
     that just ran ("en iets rond klimaat?"), or the classifier was unsure (nlu_fallback) but its best guess was
@@ -332,10 +341,10 @@ class SearchTurn:
         if result.any_sample:
             self.dispatcher.utter_message(response="utter_initiatives_sample_data")
         display = InitiativeDisplay(self.places, self.language)
-        channel = self.tracker.get_latest_input_channel()
-        if channel in CARD_CHANNELS:  # first, so that the summary and its buttons come last
+        cards, text_list = result_forms(self.tracker)
+        if cards:  # first, so that the summary and its buttons come last
             self.dispatcher.utter_message(json_message=display.cards(result.items))
-        lines = "" if channel in CARDS_ONLY_CHANNELS else "\n" + display.lines(result.items)
+        lines = "\n" + display.lines(result.items) if text_list else ""
         response = "utter_initiatives_nearest" if mode == "near" else "utter_initiatives_found"
         if not result.has_more:
             response += "_all"

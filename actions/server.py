@@ -101,8 +101,41 @@ def build_indexes() -> None:
 
 def build_app(token: Optional[str]) -> Sanic:
     """rasa-sdk's app with the project's actions, the secret check and the input check in front."""
-    app = create_app("actions", cors_origins="")
+    registrations = Counted()  # rasa-sdk logs one line per action at start-up: a count says enough
+    executor_log = logging.getLogger("rasa_sdk.executor")
+    executor_log.addFilter(registrations)
+    try:
+        app = create_app("actions", cors_origins="")
+    finally:
+        executor_log.removeFilter(registrations)
+    logger.info("Registered %d actions of the `actions` package.", registrations.count)
+    guard(app, token)
+    return app
+
+
+class Counted(logging.Filter):
+    """Drops the records it sees and counts them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.count += 1
+        return False
+
+
+def guard(app: Sanic, token: Optional[str]) -> None:
+    """Puts the secret check, the input check and the body-free errors in front of rasa-sdk's `app`.
+
+    Used by :func:`build_app` and by the rasa-sdk plugin behind plain `rasa run actions`
+    (rasa_sdk_plugins/); an app is guarded once, whoever comes second.
+    """
+    if getattr(app.ctx, "horizon_guarded", False):
+        return
+    app.ctx.horizon_guarded = True
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.config.ACCESS_LOG = False
 
     @app.before_server_start
     async def warm_up(app: Sanic, loop: Any) -> None:
@@ -125,8 +158,6 @@ def build_app(token: Optional[str]) -> Sanic:
         if status >= 500:
             logger.error("An action call failed: %s", type(exception).__name__, exc_info=exception)
         return response.json({"error": "The action server could not handle this request."}, status=status)
-
-    return app
 
 
 def main(argv: Optional[Any] = None) -> None:

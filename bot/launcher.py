@@ -3,6 +3,10 @@
 Both run as child processes, started by `bot.servers` as the tests and the bench start them, with var/ as
 the runtime folder (`--runtime` picks another); Ctrl-C (SIGINT) or SIGTERM stops both, and if one of them
 dies the other is stopped too, so nothing is left listening on the ports.
+
+`make shell` (`--shell`) chats in the terminal: with the assistant that already runs on the port (a
+`make run` in another terminal), over its REST channel (bot/terminal_chat.py); only when none runs does it
+train if needed and start its own servers, with Rasa's terminal chat.
 """
 
 from __future__ import annotations
@@ -10,16 +14,19 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.paths import VAR
-from bot.servers import API_TOKEN_FILE, Servers, runtime_secret
+from bot.servers import API_TOKEN_FILE, Servers, free_port, runtime_secret
+from bot.terminal_chat import chat, rest_channel_answers
 from bot.training import train
-from horizon.db import DatabaseUnavailable
+from horizon.db import DatabaseUnavailable, database_url
 from horizon.initiatives.importer import seed
 
 
@@ -51,9 +58,15 @@ def how_to_talk(port: int, token: str, origins: List[str], token_file: Optional[
         f"  HTTP API (status):      curl -s 'localhost:{port}/status?token={token}'\n"
         f"  HTTP API token:         {token}{kept}\n"
         f"  Browsers allowed from:  {', '.join(origins)} (HORIZON_ALLOWED_ORIGINS)\n"
+        f"  Initiatives database:   {shown_database()} (DATABASE_URL)\n"
         f"  In the terminal:        make shell\n"
         f"Press Ctrl-C to stop both servers.\n"
     )
+
+
+def shown_database() -> str:
+    """The initiatives database's URL, without its password."""
+    return make_url(database_url()).render_as_string(hide_password=True)
 
 
 def api_token(runtime: Path) -> Tuple[str, Optional[Path]]:
@@ -68,6 +81,24 @@ def api_token(runtime: Path) -> Tuple[str, Optional[Path]]:
     return runtime_secret(path), path
 
 
+def shell_with_running(port: int) -> bool:
+    """Chats with the assistant on `port` if one runs there; False when the port is free. Exits when
+    something else holds it (Rasa's shell would die on "address already in use")."""
+    url = f"http://127.0.0.1:{port}"
+    found = rest_channel_answers(url)
+    if found is None:
+        return False
+    if not found:
+        sys.exit(f"Port {port} is in use, but not by a Rasa server with a REST channel: set RASA_PORT to another.")
+    chat(url)
+    return True
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run Horizon: action server and Rasa server.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
@@ -78,6 +109,10 @@ def main() -> None:
         "--runtime", type=Path, default=VAR, help="folder for the effective endpoints, credentials and tracker store"
     )
     args = parser.parse_args()
+    if args.shell and shell_with_running(args.port):
+        return
+    if args.shell and port_in_use(args.actions_port):
+        args.actions_port = free_port()  # e.g. a `rasa run actions` of its own: this chat needs none of it
     if not args.no_train:
         train()
     seed_database()

@@ -25,13 +25,13 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
-from bot.channels.credentials import effective_credentials, required_variables, write_credentials
+from bot.channels.credentials import channel_variables, channels, write_credentials
 from bot.paths import MODEL, ROOT, VAR
+from bot.quiet import DEFAULTS, quiet_env
 
 READY_TIMEOUT_S = 300  # a loaded machine (training next door) can take minutes to load the model
 STOP_TIMEOUT_S = 20
 ENDPOINTS_TEMPLATE = ROOT / "endpoints.yml"
-CREDENTIALS_TEMPLATE = ROOT / "credentials.yml"
 ALLOWED_ORIGINS = "HORIZON_ALLOWED_ORIGINS"
 API_TOKEN_FILE = "rasa-auth-token"  # in the runtime folder, when RASA_AUTH_TOKEN is not set
 ACTION_TOKEN_FILE = "action-server-token"  # in the runtime folder, when ACTION_SERVER_TOKEN is not set
@@ -41,7 +41,9 @@ ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
 # servers store and how long. A test that needs one passes it explicitly.
 CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_")
 CLEARED = ("DATABASE_URL", "RASA_AUTH_TOKEN", "LOG_LEVEL")
-QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+QUIET = dict(DEFAULTS)  # an isolated run: telemetry off and TensorFlow quiet, whatever the developer set
+#: `python -m` with the known third-party deprecation warnings silenced (bot/quiet.py)
+QUIET_PYTHON = (sys.executable, "-m", "bot.quiet")
 
 
 def free_port() -> int:
@@ -117,7 +119,7 @@ def write_endpoints(actions_port: int, runtime: Path, action_token: Optional[str
 def write_runtime_credentials(env: Mapping[str, str], runtime: Path) -> Path:
     """`runtime`/credentials.yml: the channels whose secrets `env` holds (mode 0600: it holds them)."""
     path = runtime / "credentials.yml"
-    write_credentials(effective_credentials(CREDENTIALS_TEMPLATE, env), path)
+    write_credentials(channels(env), path)
     return path
 
 
@@ -128,7 +130,7 @@ def isolated_env(runtime: Path, base: Optional[Mapping[str, str]] = None, **sett
     settings; `DATABASE_URL` points at `runtime`/horizon.db. `settings` are added last: a test that means
     to send through a (local) mail server or to use PostgreSQL says so there.
     """
-    channel_secrets = required_variables(yaml.safe_load(CREDENTIALS_TEMPLATE.read_text()) or {})
+    channel_secrets = channel_variables()
     env = {
         name: value
         for name, value in (os.environ if base is None else base).items()
@@ -187,10 +189,11 @@ class Servers:
 
     def rasa_command(self, command: str, endpoints: Path, credentials: Path) -> List[str]:
         """`python -m bot.rasa_server run|shell ...`: Rasa's own CLI with the project's fixes applied."""
-        arguments = [sys.executable, "-m", "bot.rasa_server", command, "--model", str(self.model)]
+        arguments = [*QUIET_PYTHON, "bot.rasa_server", command, "--model", str(self.model)]
         arguments += ["--endpoints", str(endpoints), "--credentials", str(credentials)]
+        arguments += ["--port", str(self.port)]
         if command == "run":
-            arguments += ["--enable-api", "--port", str(self.port), "--cors", *self.origins]
+            arguments += ["--enable-api", "--cors", *self.origins]
             if self.token:
                 arguments += ["--auth-token", self.token]
         return arguments
@@ -212,7 +215,7 @@ class Servers:
         try:
             actions = self._spawn(
                 "actions",
-                [sys.executable, "-m", "actions.server", "--host", self.actions_host, "--port", str(self.actions_port)],
+                [*QUIET_PYTHON, "actions.server", "--host", self.actions_host, "--port", str(self.actions_port)],
                 env={"ACTION_SERVER_TOKEN": self.action_token},
             )
             wait_until_up(f"{self.actions_url}/health", actions)
@@ -232,7 +235,7 @@ class Servers:
         self, name: str, command: List[str], own_session: bool = True, env: Optional[Dict[str, str]] = None
     ) -> subprocess.Popen:
         # A server in its own session: Ctrl-C in the terminal reaches only the launcher, which stops both.
-        child_env = {**self.env, **(env or {})}
+        child_env = quiet_env({**self.env, **(env or {})})
         if self.logs is None:
             process = subprocess.Popen(command, cwd=ROOT, env=child_env, start_new_session=own_session)
         else:

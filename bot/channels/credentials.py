@@ -1,9 +1,10 @@
-"""The channels the server runs with: `credentials.yml` filled from the environment.
+"""The channels the server runs with: `credentials.yml` plus `messaging-channels.yml` filled from the environment.
 
-`credentials.yml` holds `${ENV_VAR}` placeholders (`${ENV_VAR:-default}` for optional settings). A
-channel is kept only when every required variable it names is set and not empty, so a messaging channel
-is on exactly when its secrets are present; entries without placeholders (rest, socketio) are always on.
-Substitution happens after YAML parsing, so a secret can never change the file's structure.
+`credentials.yml` holds the always-on channels (rest, socketio, the widget's files) without placeholders, so
+that plain `rasa run` reads it as it is. `messaging-channels.yml` holds the messaging channels with
+`${ENV_VAR}` placeholders (`${ENV_VAR:-default}` for optional settings). A channel is kept only when every
+required variable it names is set and not empty, so a messaging channel is on exactly when its secrets are
+present. Substitution happens after YAML parsing, so a secret can never change the file's structure.
 
 `python -m bot.channels.credentials OUT` writes the result for `rasa run --credentials OUT`.
 """
@@ -13,7 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 import yaml
 
@@ -21,7 +22,10 @@ logger = logging.getLogger(__name__)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 PathLike = Union[str, Path]
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "credentials.yml"
+ROOT = Path(__file__).resolve().parents[2]
+ALWAYS_ON_TEMPLATE = ROOT / "credentials.yml"
+DEFAULT_TEMPLATE = ROOT / "messaging-channels.yml"  # the channels that need secrets
+TEMPLATES = (ALWAYS_ON_TEMPLATE, DEFAULT_TEMPLATE)
 
 
 def required_variables(value: Any) -> Set[str]:
@@ -61,6 +65,19 @@ def effective_credentials(template_path: PathLike, env: Mapping[str, str]) -> Di
     return enabled
 
 
+def channels(env: Mapping[str, str], templates: Sequence[PathLike] = TEMPLATES) -> Dict[str, Any]:
+    """The effective credentials of every template in turn: the always-on channels, then the messaging ones."""
+    enabled: Dict[str, Any] = {}
+    for template in templates:
+        enabled.update(effective_credentials(template, env))
+    return enabled
+
+
+def channel_variables(templates: Sequence[PathLike] = TEMPLATES) -> Set[str]:
+    """Every required variable the templates name: the secrets an isolated run must not inherit."""
+    return set().union(*(required_variables(yaml.safe_load(Path(t).read_text(encoding="utf-8"))) for t in templates))
+
+
 def write_credentials(credentials: Dict[str, Any], out_path: PathLike) -> None:
     """Write `credentials` for `rasa run --credentials`, readable only by the owner (it holds secrets)."""
     out = Path(out_path)
@@ -72,13 +89,12 @@ def write_credentials(credentials: Dict[str, Any], out_path: PathLike) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """`python -m bot.channels.credentials OUT [TEMPLATE]`: write the effective credentials to OUT."""
+    """`python -m bot.channels.credentials OUT [TEMPLATE...]`: write the effective credentials to OUT."""
     args = sys.argv[1:] if argv is None else argv
-    if not 1 <= len(args) <= 2:
-        print("usage: python -m bot.channels.credentials OUT [TEMPLATE]", file=sys.stderr)
+    if not args:
+        print("usage: python -m bot.channels.credentials OUT [TEMPLATE...]", file=sys.stderr)
         return 2
-    template = args[1] if len(args) == 2 else DEFAULT_TEMPLATE
-    credentials = effective_credentials(template, os.environ)
+    credentials = channels(os.environ, args[1:] or TEMPLATES)
     write_credentials(credentials, args[0])
     print("Channels on: " + ", ".join(credentials))
     return 0

@@ -388,7 +388,8 @@
     }
 
     metadata() {
-      return { language: this.language, path: location.pathname };
+      // capabilities: this widget shows the {"cards": [...]} payload itself (actions/initiatives.py result_forms)
+      return { language: this.language, path: location.pathname, capabilities: ["cards"] };
     }
 
     /** Shows the user's words (label) and sends text (a typed message or a button's payload). */

@@ -70,6 +70,21 @@ def test_answers_in_the_page_language(page: Page, servers: Servers, path: str, q
         page.screenshot(path=str(DOCS / "widget-desktop.png"))
 
 
+def test_a_search_shows_its_results_as_cards_once(page: Page, servers: Servers) -> None:
+    """The widget announces that it shows cards: it gets them instead of the text list (rasa-webchat, which
+    announces nothing, gets the list: tests/browser/test_rasa_webchat.py)."""
+    widget = widget_on(page, servers)
+    widget.open()
+
+    answer = "\n".join(widget.ask("zijn er groepen in Gent?"))
+
+    cards = widget.log.locator(".card")
+    expect(cards).to_have_count(2)
+    assert all("Gent" in text for text in cards.all_inner_texts())
+    assert "Resultaten 1" in answer and "• Voorbeeld" not in answer  # the summary, not the list a second time
+    assert last_user_event(servers, widget)["metadata"]["capabilities"] == ["cards"]
+
+
 def test_quick_reply_sends_its_payload_and_shows_its_title(page: Page, servers: Servers) -> None:
     widget = widget_on(page, servers)
     widget.open()

@@ -18,7 +18,9 @@ from typing import Dict
 import pytest
 
 from bot.paths import ROOT
-from bot.servers import free_port, wait_until_up
+from bot.servers import Servers, free_port, wait_until_up
+
+SCREEN_LINES = 40
 
 
 def _port_is_free(port: int) -> bool:
@@ -59,7 +61,13 @@ def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> N
         deadline = time.monotonic() + 30
         while "Press Ctrl-C" not in printed.read_text(errors="replace") and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert f"/status?token={token}" in printed.read_text(errors="replace")
+        output = printed.read_text(errors="replace")
+        assert f"/status?token={token}" in output
+        # from start to "running", one screen: no third-party deprecation noise, no TensorFlow notices
+        start_up = output[: output.index("Press Ctrl-C")].splitlines()
+        assert len(start_up) <= SCREEN_LINES, "\n".join(start_up)
+        assert not [line for line in start_up if "DeprecationWarning" in line or "tensorflow/" in line]
+        assert "Initiatives database:" in output
         assert str(tmp_path / "tracker.db") in (tmp_path / "endpoints.yml").read_text()
         assert (tmp_path / "credentials.yml").exists()
         with sqlite3.connect(tmp_path / "launcher.db") as db:  # seeded with the sample initiatives at start
@@ -76,3 +84,22 @@ def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> N
             except subprocess.TimeoutExpired:
                 launcher.kill()
                 launcher.wait()
+
+
+def test_make_shell_talks_to_the_running_assistant(running_bot: Servers, e2e_env: Dict[str, str]) -> None:
+    """`make shell` beside `make run`: it chats over the running server's REST channel instead of starting
+    servers of its own on the ports that server holds (and neither trains)."""
+    command = [sys.executable, "-m", "bot.launcher", "--shell", "--port", str(running_bot.port)]
+    command += ["--actions-port", str(running_bot.actions_port)]
+    started = time.monotonic()
+    done = subprocess.run(
+        command, cwd=ROOT, env=e2e_env, input="hallo\n1\n/stop\n", capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"runs at http://127.0.0.1:{running_bot.port}" in done.stdout
+    said = [line for line in done.stdout.splitlines() if "Horizon: " in line]
+    assert len(said) >= 2 and "11.11.11" in said[0]  # the greeting, then the answer to its first button
+    assert "  1. Over 11.11.11" in done.stdout
+    assert "Training" not in done.stdout and "address already in use" not in done.stdout + done.stderr
+    assert time.monotonic() - started < 60

@@ -33,7 +33,7 @@ from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
 from bot.channels import register_telegram_webhook
-from bot.channels.credentials import effective_credentials, write_credentials
+from bot.channels.credentials import channels, effective_credentials, write_credentials
 from bot.channels.facebook import FacebookInput
 from bot.channels.slack import SlackInput
 from bot.channels.telegram import TelegramInput
@@ -715,7 +715,7 @@ def test_bounded_memory_forgets_the_oldest_entries():
 
 # ---------------------------------------------------------------- effective credentials
 
-TEMPLATE = REPO / "credentials.yml"
+TEMPLATE = REPO / "messaging-channels.yml"
 ALWAYS_ON = [
     "bot.channels.rest.RestInput",
     "bot.channels.socketio.SocketIOInput",
@@ -740,14 +740,20 @@ ALL_ENV = {name: value for env in CHANNEL_ENV.values() for name, value in env.it
 
 
 def test_credentials_without_environment_keep_only_the_web_channels():
-    assert list(effective_credentials(TEMPLATE, {})) == ALWAYS_ON
+    assert list(channels({})) == ALWAYS_ON
+
+
+def test_plain_rasa_reads_credentials_yml_as_it_is():
+    """`rasa run` without flags reads credentials.yml: no placeholder may be left for Rasa to fail on."""
+    assert list(effective_credentials(REPO / "credentials.yml", {})) == ALWAYS_ON
+    assert "${" not in "".join(line.split("#")[0] for line in (REPO / "credentials.yml").read_text().splitlines())
 
 
 @pytest.mark.parametrize("channel", list(CHANNEL_ENV))
 def test_credentials_turn_a_channel_on_only_with_all_its_variables(channel):
     env = CHANNEL_ENV[channel]
 
-    assert list(effective_credentials(TEMPLATE, env)) == ALWAYS_ON + [channel]
+    assert list(channels(env)) == ALWAYS_ON + [channel]
     for missing in env:
         partial = {name: value for name, value in env.items() if name != missing}
         assert channel not in effective_credentials(TEMPLATE, partial), missing
@@ -779,14 +785,14 @@ def test_credentials_values_cannot_change_the_file_structure(tmp_path):
 
 def test_written_credentials_start_every_channel_in_rasa_offline(tmp_path):
     out = tmp_path / "var" / "credentials.yml"
-    write_credentials(effective_credentials(TEMPLATE, ALL_ENV), out)
+    write_credentials(channels(ALL_ENV), out)
 
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with aioresponses() as offline:
-        channels = create_http_input_channels(None, str(out))
-        configure_app(channels, enable_api=False)
+        inputs = create_http_input_channels(None, str(out))
+        configure_app(inputs, enable_api=False)
         assert offline.requests == {}
-    assert sorted(type(c).__module__ + "." + type(c).__name__ for c in channels) == sorted([*ALWAYS_ON, *CHANNEL_ENV])
+    assert sorted(type(c).__module__ + "." + type(c).__name__ for c in inputs) == sorted([*ALWAYS_ON, *CHANNEL_ENV])
 
 
 @pytest.mark.asyncio

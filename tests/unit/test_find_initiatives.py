@@ -92,10 +92,17 @@ class Turn:
 class Chat:
     """A conversation with the action: slots carry over from turn to turn as Rasa would apply them."""
 
-    def __init__(self, extractor: PlaceEntityExtractor, language: str = "nl", channel: str = "rest") -> None:
+    def __init__(
+        self,
+        extractor: PlaceEntityExtractor,
+        language: str = "nl",
+        channel: str = "rest",
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self.extractor = extractor
         self.slots: Dict[str, Any] = {"language": language}
         self.channel = channel
+        self.metadata = metadata
 
     def tracker(self, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None) -> Tracker:
         if entities is None:
@@ -111,6 +118,8 @@ class Chat:
             ]
         tracker = make_tracker(text, intent, entities, dict(self.slots))
         tracker.events.append({"event": "user", "text": text, "input_channel": self.channel})
+        if self.metadata is not None:
+            tracker.latest_message["metadata"] = self.metadata
         return tracker
 
     async def say(
@@ -420,19 +429,32 @@ async def test_labels_follow_the_language(seeded: Engine, extractor: PlaceEntity
     )
 
 
+WIDGET = {"language": "nl", "path": "/widget/", "capabilities": ["cards"]}
+
+
 @pytest.mark.parametrize(
-    "channel, cards, lines",
+    "channel, metadata, cards, lines",
     [
-        ("socketio", True, False),  # the widget: cards instead of the list, then the summary with its buttons
-        ("rest", True, True),
-        ("twilio", False, True),
-        ("telegram", False, True),
+        ("socketio", WIDGET, True, False),  # the widget: cards instead of the list, then the summary with its buttons
+        ("socketio", None, False, True),  # any other socket.io client (rasa-webchat): the complete text
+        ("socketio", {"customData": {"language": "nl"}}, False, True),
+        ("socketio", {"capabilities": "cards"}, False, True),  # not a list: not an announcement
+        ("rest", None, True, True),
+        ("rest", WIDGET, True, False),
+        ("twilio", None, False, True),
+        ("telegram", None, False, True),
     ],
 )
-async def test_cards_where_the_channel_renders_them_and_text_elsewhere(
-    seeded: Engine, extractor: PlaceEntityExtractor, channel: str, cards: bool, lines: bool
+async def test_cards_where_the_client_renders_them_and_text_elsewhere(
+    seeded: Engine,
+    extractor: PlaceEntityExtractor,
+    channel: str,
+    metadata: Optional[Dict[str, Any]],
+    cards: bool,
+    lines: bool,
 ) -> None:
-    turn = await Chat(extractor, channel=channel).say("initiatieven in de provincie Antwerpen")
+    chat = Chat(extractor, channel=channel, metadata=metadata)
+    turn = await chat.say("initiatieven in de provincie Antwerpen")
     assert len(turn.cards) == (5 if cards else 0)
     assert turn.results["results"].count("\n• ") == (5 if lines else 0)
     if cards:

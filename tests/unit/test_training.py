@@ -6,12 +6,13 @@ The fingerprints are taken over a copy of the project's training inputs in a tem
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.paths import ROOT
-from bot.training import component_sources, fingerprint, training_inputs
+from bot.training import component_sources, fingerprint, run_showing_progress, took, training_inputs
 
 COPIED = ("config.yml", "domain", "data/nlu", "data/rules", "data/reference", "bot", "horizon")
 
@@ -88,3 +89,28 @@ def test_the_inputs_are_the_components_and_their_project_imports(project: Path) 
     assert {"data/reference/places.csv", "data/reference/postcodes.csv"} <= names
     assert "data/reference/sample_initiatives.csv" not in names
     assert not any(name.startswith(("actions/", "horizon/volunteers/", "horizon/initiatives/")) for name in names)
+
+
+FAKE_TRAINING = """
+import sys, time
+print("Starting to train component 'DIETClassifier'.")
+print("io.py:100: UserWarning: The utterance 'utter_a' is not used in any story or rule.")
+print("io.py:100: UserWarning: The utterance 'utter_b' is not used in any story or rule.")
+for epoch in range(3):
+    sys.stdout.write(f"\\rEpochs: {epoch}/3"); sys.stdout.flush(); time.sleep(0.05)
+print()
+sys.exit(3)
+"""
+
+
+def test_training_output_keeps_the_progress_and_counts_the_unused_responses(capfdbinary: pytest.CaptureFixture) -> None:
+    code, unused = run_showing_progress([sys.executable, "-c", FAKE_TRAINING])
+
+    shown = capfdbinary.readouterr().out
+    assert (code, unused) == (3, 2)
+    assert b"Starting to train component 'DIETClassifier'." in shown and b"utter_" not in shown
+    assert all(f"Epochs: {epoch}/3\r".encode() in shown for epoch in (0, 1))  # each step drawn as it came
+
+
+def test_training_time_reads_as_minutes_and_seconds() -> None:
+    assert (took(95.4), took(7.2)) == ("1 min 35 s", "7 s")

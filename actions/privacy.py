@@ -46,6 +46,9 @@ YES, NO = "yes", "no"
 # A destructive intent acts only on a clear prediction: at least this confident, and this far ahead of the
 # runner-up; otherwise the person is asked what they meant.
 MIN_CONFIDENCE, MIN_MARGIN = 0.8, 0.2
+# Stopping messages erases nothing and is what a person who says "stop" wants either way: a lower bar, still
+# well above the fallback threshold (0.45).
+OPT_OUT_MIN_CONFIDENCE = 0.6
 
 
 def forget_conversation() -> List[EventType]:
@@ -75,13 +78,13 @@ def other_address(tracker: Tracker, own: List[str]) -> Optional[str]:
     return typed_address(tracker.latest_message.get("text") or "", own)
 
 
-def is_clear(message: Dict[str, Any], intent: str) -> bool:
+def is_clear(message: Dict[str, Any], intent: str, min_confidence: float = MIN_CONFIDENCE) -> bool:
     """Whether the message's prediction of ``intent`` is sure enough to act on (buttons always are)."""
     if (message.get("text") or "").startswith("/"):
         return True
     ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
     confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
-    if (message.get("intent") or {}).get("name") != intent or confidence < MIN_CONFIDENCE:
+    if (message.get("intent") or {}).get("name") != intent or confidence < min_confidence:
         return False
     runner_up = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") != intent), 0.0)
     return confidence - runner_up >= MIN_MARGIN
@@ -178,7 +181,7 @@ class ActionOptOut(Action):
         return "action_opt_out"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        if not is_clear(tracker.latest_message, "opt_out"):
+        if not is_clear(tracker.latest_message, "opt_out", OPT_OUT_MIN_CONFIDENCE):
             logger.info("opt out: unsure prediction, asking what was meant")
             dispatcher.utter_message(response="utter_opt_out_unsure")
             return []

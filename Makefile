@@ -51,7 +51,8 @@ test-stories: $(INSTALLED)
 		--fail-on-prediction-errors --out results/stories
 
 test-nlu: $(INSTALLED)          ## the held-out set: first that it repeats no training sentence, then the accuracy gate
-	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers --training data/nlu
+	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers tests/language --training data/nlu
+	$(PY) -m tests.language_eval --quiet
 	$(PY) -m rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
 	$(PY) -m tests.nlu_gate results/nlu/intent_report.json --min-accuracy 0.95
 

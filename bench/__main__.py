@@ -4,7 +4,8 @@ For each bot: training time, start-up time (until the REST webhook answers), ser
 message latency p50/p95 and throughput through the REST webhook with 1 and 10 concurrent conversations.
 Both bots run side by side and are loaded in alternating blocks (never at the same time), so that drift in
 the machine's speed during the run does not favour either.
-Then the in-process benchmarks of the place resolver and the initiative database, when present.
+Then the in-process benchmarks of the place resolver and the initiative database, when present, and the
+language detector's accuracy on its held-out set.
 Results are printed and written to bench/results/latest.json.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import db_bench, places_bench
+from bench import db_bench, language_bench, places_bench
 from bench.load import LoadResult, pooled, run_load
 from bench.servers import BaselineBot, HorizonBot, cpu_s, rss_mb
 
@@ -135,6 +136,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["in_process"] = in_process_benchmarks()
+    results["language_detection"] = language_bench.run()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     print(report(results))
@@ -185,6 +187,9 @@ def report(results: Dict[str, Any]) -> str:
                 f"{name.replace('_p95_ms', '')} lookup over 10,000 records: p95 {in_process[name]:.2f} ms "
                 f"(target < 5 ms)"
             )
+    language = results.get("language_detection")
+    if language:
+        lines.append(language_bench.line(language))
     return "\n".join(lines)
 
 

@@ -14,12 +14,13 @@ MAX_WRONG_FLIPS. Why these figures: a wrong flip costs the person every answer u
 at most one message in fifty may cause one (2 %); an abstention costs at most one answer in the current
 language, so overall accuracy may be lower, but the detector must still get nine in ten right (0.90).
 
-    python -m tests.language_eval [--min-accuracy 0.90] [--max-wrong-flips 0.02] [--quiet]
+    python -m tests.language_eval [--min-accuracy 0.90] [--max-wrong-flips 0.02] [--quiet] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -118,8 +119,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--min-accuracy", type=float, default=MIN_ACCURACY)
     parser.add_argument("--max-wrong-flips", type=float, default=MAX_WRONG_FLIPS)
     parser.add_argument("--quiet", action="store_true", help="figures only, not each miss")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (make bench records them)")
     args = parser.parse_args(argv)
     figures = evaluate()
+    if args.json:
+        print(json.dumps(figures))
+        return 0
     print(report(figures, args.quiet))
     failed = []
     if figures["accuracy"] < args.min_accuracy:

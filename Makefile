@@ -50,8 +50,9 @@ test-stories: $(INSTALLED)
 	$(PY) -m rasa test core --model models/horizon.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out results/stories
 
-test-nlu: $(INSTALLED)          ## the held-out set: first that it repeats no training sentence, then the accuracy gate
-	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers tests/language --training data/nlu
+test-nlu: $(INSTALLED)          ## the held-out sets: first that they repeat no training sentence, then the gates
+	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers tests/retrieval tests/language --training data/nlu
+	$(PY) -m tests.retrieval_eval
 	$(PY) -m tests.language_eval --quiet
 	$(PY) -m rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
 	$(PY) -m tests.nlu_gate results/nlu/intent_report.json --min-accuracy 0.95

@@ -24,3 +24,20 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
 def first_entity(tracker: Tracker, name: str) -> Optional[str]:
     """The first value of entity ``name`` in the latest message."""
     return next(tracker.get_latest_entity_values(name), None)
+
+
+#: Actions that run around every message and say nothing about where the conversation is.
+BOOKKEEPING = frozenset({"action_listen", "action_extract_slots", "action_set_language", "action_session_start"})
+
+
+def previous_action(tracker: Tracker) -> Optional[str]:
+    """The last action that answered before the person's latest message (the search, a strategy answer, ...)."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_message:
+                break
+            seen_message = True
+        elif seen_message and event.get("event") == "action" and event.get("name") not in BOOKKEEPING:
+            return event.get("name")
+    return None

@@ -11,6 +11,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language
+from actions.initiatives import meant_local_search
 from actions.strategy import quotable, say_fact
 from horizon import facts
 from horizon.strategy.comparison import sides
@@ -47,6 +48,8 @@ class ActionAnswerFacts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if meant_local_search(tracker):  # "en iets rond klimaat?" right after a search refines it
+            return [FollowupAction("action_find_initiatives")]
         question = tracker.latest_message.get("text") or ""
         if len(sides(question)) >= 2:
             return [FollowupAction("action_compare")]

@@ -25,10 +25,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import current_language, latest_intent
+from actions.conversation import current_language, latest_intent, previous_action
 from horizon.db import DatabaseUnavailable, run_db
 from horizon.initiatives import repository as repo
 from horizon.initiatives.display import InitiativeDisplay, describe_search
+from horizon.initiatives.refinement import is_refinement, refined
 from horizon.initiatives.search_terms import SearchTerms, find_terms
 from horizon.places import (
     AmbiguousPostcode,
@@ -194,14 +195,28 @@ class ActionFindInitiatives(Action):
 
 
 def meant_local_search(tracker: Tracker) -> bool:
-    """The classifier was unsure (nlu_fallback), but its best guess was a local search and the message
-    names a place: "is er een groep in Wilrijk?" with a place name it never saw in training."""
+    """The message was meant for the local search although it reached another action: it refines the search
+    that just ran ("en iets rond klimaat?"), or the classifier was unsure (nlu_fallback) but its best guess was
+    a local search and the message names a place ("is er een groep in Wilrijk?", a place it never saw)."""
     message = tracker.latest_message or {}
-    if (message.get("intent") or {}).get("name") != "nlu_fallback" or (tracker.active_loop or {}).get("name"):
+    if (tracker.active_loop or {}).get("name"):
+        return False
+    if refines_running_search(tracker):
+        return True
+    if (message.get("intent") or {}).get("name") != "nlu_fallback":
         return False
     guesses = [i.get("name") for i in message.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
     named_place = any(e.get("entity") == "location" for e in message.get("entities") or [])
     return named_place and guesses[:1] == [FIND_INITIATIVES]
+
+
+def refines_running_search(tracker: Tracker) -> bool:
+    """The search answered the previous message and this one only changes part of it
+    (:mod:`horizon.initiatives.refinement`)."""
+    if previous_action(tracker) != "action_find_initiatives":
+        return False
+    request = read_request(tracker, default_resolver())
+    return is_refinement((tracker.latest_message or {}).get("text") or "", request.terms, request.place is not None)
 
 
 class SearchTurn:
@@ -227,6 +242,10 @@ class SearchTurn:
             return await self._next_page()
         return await self._new_search()
 
+    def _refines(self) -> bool:
+        text = (self.tracker.latest_message or {}).get("text") or ""
+        return is_refinement(text, self.request.terms, self.request.place is not None)
+
     def _is_place_answer(self) -> bool:
         """An unclear message counts as a place when it names one and is short or answers our question."""
         short = self.request.words <= SHORT_ANSWER_WORDS
@@ -249,7 +268,14 @@ class SearchTurn:
         return await self._search(place, state.terms, state.next, state.mode)
 
     async def _new_search(self) -> List[Dict[Text, Any]]:
-        terms = self.request.terms
+        if self.state.mode and self._refines():  # "en iets rond klimaat?": the rest of the search stays
+            place = self.request.place or (self.places.resolve(self.state.scope) if self.state.scope else None)
+            if place is None:
+                return await self._search(None, refined(self.state.terms, self.request.terms))
+            self.request = replace(self.request, place=place)
+            terms = refined(self.state.terms, self.request.terms)
+        else:
+            terms = self.request.terms
         if not terms and self.state.awaiting:  # "Gent" answering "waar?": the filters asked before
             terms = self.state.terms
         place = self.request.place

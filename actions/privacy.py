@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_language
+from actions.volunteer_form import SLOT_OF_FIELD
 from horizon.db import DatabaseUnavailable, run_db
 from horizon.privacy.erasure import FORGET_SLOT
 from horizon.privacy.verification import FAILED, VERIFIED, WRONG, cancel, check_code, digits_of, request_code
@@ -154,20 +155,33 @@ class ActionForgetConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot(CONFIRM_SLOT) == YES:
             return [FollowupAction("action_forget_me")]
-        dispatcher.utter_message(response="utter_forget_cancelled")
         events: List[EventType] = [SlotSet(CONFIRM_SLOT, None), SlotSet(ADDRESS_SLOT, None)]
         follow = CONTINUE.get((tracker.latest_message.get("intent") or {}).get("name") or "")
+        if not follow and signup_interrupted(tracker):
+            dispatcher.utter_message(response="utter_forget_cancelled_resume")
+            return events + [FollowupAction("volunteer_form")]
+        dispatcher.utter_message(response="utter_forget_cancelled")
         return events + ([FollowupAction(follow)] if follow else [])
+
+
+def signup_interrupted(tracker: Tracker) -> bool:
+    """Whether "vergeet mij" came in the middle of the sign-up: its answers are still in the slots (a finished
+    or stopped sign-up clears them), so a "no" goes back to the form's next question."""
+    return any(tracker.get_slot(slot) is not None for slot in SLOT_OF_FIELD.values())
 
 
 class ActionOptOut(Action):
     """ "Stuur me niets meer": cancels the notifications not yet sent about this conversation's sign-up and
-    offers to erase it (which asks first, like any forget me)."""
+    offers to erase it (which asks first, like any forget me). An unsure opt_out asks what was meant."""
 
     def name(self) -> Text:
         return "action_opt_out"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if not is_clear(tracker.latest_message, "opt_out"):
+            logger.info("opt out: unsure prediction, asking what was meant")
+            dispatcher.utter_message(response="utter_opt_out_unsure")
+            return []
         own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []
         try:
             stopped = await run_db(stop_notifications, tracker.sender_id, own)

@@ -16,6 +16,7 @@ builds the same Sanic app (`rasa_sdk.endpoint.create_app`) and adds, in front of
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import json
 import logging
@@ -31,7 +32,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from horizon import facts
 from horizon.redaction import install_log_redaction
+from horizon.strategy import retrieval
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +92,23 @@ def action_call(request: Request) -> Optional[dict]:
     return call
 
 
+def build_indexes() -> None:
+    """The strategy's and the facts' search indexes, in both languages (each is built once per process)."""
+    for language in ("nl", "en"):
+        retrieval.index(language)
+        facts.index(language)
+
+
 def build_app(token: Optional[str]) -> Sanic:
     """rasa-sdk's app with the project's actions, the secret check and the input check in front."""
     app = create_app("actions", cors_origins="")
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+
+    @app.before_server_start
+    async def warm_up(app: Sanic, loop: Any) -> None:
+        # The search indexes take a second or more to build: before the first question, not during it (where
+        # the search's own timeout would give that person "I don't know").
+        await asyncio.to_thread(build_indexes)
 
     @app.middleware("request")
     async def only_rasa(request: Request) -> Optional[HTTPResponse]:

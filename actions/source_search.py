@@ -6,18 +6,15 @@ import asyncio
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language
 from actions.initiatives import meant_local_search
-from actions.strategy import quotable, say_fact
+from actions.strategy import SEARCH_TIMEOUT_S, quote_found, say_fact
 from horizon import facts
 from horizon.strategy.comparison import sides
 from horizon.strategy.retrieval import index
-from horizon.strategy.topics import step_after
-
-SEARCH_TIMEOUT_S = 2.0
 
 
 class ActionSearchSource(Action):
@@ -53,8 +50,4 @@ class ActionSearchSource(Action):
             else:
                 dispatcher.utter_message(response="utter_source_unknown")
             return []
-        dispatcher.utter_message(
-            response="utter_source_passage", section=match.passage.heading, passage=quotable(match.passage)
-        )
-        topic, step = step_after(match.passage.section, match.passage.index)
-        return [SlotSet("topic", topic), SlotSet("more_step", step)]
+        return quote_found(dispatcher, match.passage)

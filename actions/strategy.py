@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+import asyncio
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language, first_entity, latest_intent
+from actions.initiatives import meant_local_search
 from horizon import facts
 from horizon.strategy.comparison import sides
-from horizon.strategy.text import Passage, passage
-from horizon.strategy.topics import DEEPER, FactsResponse, short_answer, topic_for
+from horizon.strategy.retrieval import more_specific
+from horizon.strategy.text import SECTION_KEYS, Passage, passage
+from horizon.strategy.topics import DEEPER, FactsResponse, short_answer, step_after, topic_for
+
+SEARCH_TIMEOUT_S = 2.0
 
 
 def quotable(p: Passage) -> str:
@@ -30,6 +35,25 @@ def say_fact(dispatcher: CollectingDispatcher, fact: facts.Fact) -> None:
         dispatcher.utter_message(response="utter_facts_answer_unsourced", fact=fact.text)
 
 
+def quote_found(dispatcher: CollectingDispatcher, found: Passage) -> List[Dict[Text, Any]]:
+    """Quotes a passage found by search and sets the topic so that "tell me more" continues after it."""
+    dispatcher.utter_message(response="utter_source_passage", section=found.heading, passage=quotable(found))
+    topic, step = step_after(found.section, found.index)
+    return [SlotSet("topic", topic), SlotSet("more_step", step)]
+
+
+async def _more_specific(language: str, text: str, topic: str) -> Optional[Passage]:
+    """The passage of another section that answers the question better than the recognised topic, if any."""
+    section = topic.split("/")[0]
+    if section not in SECTION_KEYS:
+        return None
+    try:
+        match = await asyncio.wait_for(asyncio.to_thread(more_specific, language, text, section), SEARCH_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        return None
+    return match.passage if match else None
+
+
 # Topics next to which facts.md has facts of its own: a question that names one ("jullie slogan", "het
 # steunpunt") gets that fact rather than the topic's short answer.
 TOPICS_WITH_FACTS = {"manifest", "fourth_pillar", "organisation"}
@@ -44,6 +68,8 @@ class ActionAnswerTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if meant_local_search(tracker):  # "en iets rond klimaat?" right after a search refines it
+            return [FollowupAction("action_find_initiatives")]
         intent = latest_intent(tracker)
         topic = topic_for(intent, first_entity(tracker, "value_name"), first_entity(tracker, "solidarity_aspect"))
         text = tracker.latest_message.get("text") or ""
@@ -59,6 +85,9 @@ class ActionAnswerTopic(Action):
         if fact is not None:
             say_fact(dispatcher, fact)
             return []
+        specific = await _more_specific(current_language(tracker), text, topic)
+        if specific is not None:  # "who has to help achieve global justice?" is answered by a lever
+            return quote_found(dispatcher, specific)
         dispatcher.utter_message(response=short_answer(topic))
         return [SlotSet("topic", topic), SlotSet("more_step", 0)]
 

@@ -4,7 +4,8 @@ For each bot: training time, start-up time (until the REST webhook answers), ser
 message latency p50/p95 and throughput through the REST webhook with 1 and 10 concurrent conversations.
 Both bots run side by side and are loaded in alternating blocks (never at the same time), so that drift in
 the machine's speed during the run does not favour either.
-Then the in-process benchmarks of the place resolver and the initiative database, when present, and the
+Then the in-process benchmarks of the place resolver, the initiative database (when present) and the
+strategy retrieval (its recall figures on the labelled questions and its latency), and the
 language detector's accuracy on its held-out set.
 Results are printed and written to bench/results/latest.json.
 """
@@ -21,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import db_bench, language_bench, places_bench
+from bench import db_bench, language_bench, places_bench, retrieval_bench
 from bench.load import LoadResult, pooled, run_load
 from bench.servers import BaselineBot, HorizonBot, cpu_s, rss_mb
 
@@ -107,9 +108,10 @@ def measure(
 
 
 def in_process_benchmarks() -> Dict[str, Any]:
-    """The place resolver and the initiatives database (10,000 generated records), in process."""
+    """The place resolver, the initiatives database (10,000 generated records) and retrieval, in process."""
     return {
         "places": places_bench.run(),
+        "retrieval": retrieval_bench.run(),
         "initiatives_db_sqlite_p95_ms": db_bench.run(records=10_000, queries=300, url=None),
         "initiatives_db_postgresql_p95_ms": db_bench.run(
             records=10_000, queries=300, url=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL)
@@ -187,6 +189,8 @@ def report(results: Dict[str, Any]) -> str:
                 f"{name.replace('_p95_ms', '')} lookup over 10,000 records: p95 {in_process[name]:.2f} ms "
                 f"(target < 5 ms)"
             )
+    if "retrieval" in in_process:
+        lines.append(retrieval_bench.report(in_process["retrieval"]))
     language = results.get("language_detection")
     if language:
         lines.append(language_bench.line(language))

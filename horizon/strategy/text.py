@@ -31,6 +31,11 @@ class Passage:
     text: str
 
     @property
+    def id(self) -> str:
+        """A stable id shared by both languages ("levers:3"): labelled questions name passages by it."""
+        return f"{self.section}:{self.index}"
+
+    @property
     def is_transition(self) -> bool:
         """A closing line that only introduces the next section ("... door verschillende waarden:")."""
         return self.text.endswith(":")

@@ -6,7 +6,8 @@ a button payload) over the REST webhook and judges that turn's answer with the s
 useful-answer rate (tests/support/answers.py: ``any``, ``all``, ``did``, ``never``), plus:
 
 - ``none``: none of these phrases occurs in this turn's text;
-- ``slots``: the value of these slots after the turn (``null`` for unset);
+- ``slots``: the value of these slots after the turn (``null`` for unset; for a dict slot, only the keys
+  named are compared);
 - ``language``: shorthand for ``slots: {language: ...}``.
 
 A conversation that does not work yet stays in its file with ``known_failure: <why>``: the test is then
@@ -83,6 +84,13 @@ def load_scripts(folder: Path = CONVERSATIONS) -> List[Script]:
     return scripts
 
 
+def matches(value: Any, wanted: Any) -> bool:
+    """A slot's value is as wanted; for a dict (such as ``initiative_search``), the keys named are enough."""
+    if isinstance(wanted, dict) and isinstance(value, dict):
+        return all(matches(value.get(key), item) for key, item in wanted.items())
+    return bool(value == wanted)
+
+
 def play(bot: Any, script: Script) -> List[str]:
     """Plays the conversation with a new sender; returns what went wrong, turn by turn (empty when all held)."""
     chat = Conversation(bot, metadata=script.metadata)
@@ -99,7 +107,7 @@ def play(bot: Any, script: Script) -> List[str]:
         reasons += [f"{p!r} in the answer" for p in turn.none if fold(p).lower() in folded]
         for slot, wanted in turn.slots.items():
             value = tracker.get("slots", {}).get(slot)
-            if value != wanted:
+            if not matches(value, wanted):
                 reasons.append(f"slot {slot} is {value!r}, not {wanted!r}")
         if reasons:
             shown = " ".join(answer.split())[:200]

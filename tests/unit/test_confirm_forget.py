@@ -130,3 +130,21 @@ async def test_a_message_that_asks_for_something_else_cancels_and_is_answered() 
         ActionForgetConfirmed(), "ik wil vrijwilliger worden", "volunteer", {"forget_confirm": "no"}
     )
     assert responses == ["utter_forget_cancelled"] and FollowupAction("volunteer_form") in events
+
+
+async def test_a_no_in_the_middle_of_the_sign_up_goes_back_to_the_form() -> None:
+    slots = {"forget_confirm": "no", "volunteer_name": "An Peeters"}
+    responses, events = await run(ActionForgetConfirmed(), "nee", "deny", slots)
+    assert responses == ["utter_forget_cancelled_resume"] and FollowupAction("volunteer_form") in events
+    responses, events = await run(ActionForgetConfirmed(), "nee", "deny", {"forget_confirm": "no"})
+    assert FollowupAction("volunteer_form") not in events  # no sign-up was running
+
+
+async def test_an_unsure_opt_out_asks_what_was_meant_and_stops_nothing(engine: Engine) -> None:
+    sign_up(engine)
+    unsure = {"intent": {"name": "opt_out", "confidence": 0.5}, "intent_ranking": []}
+    responses, events = await run(ActionOptOut(), "stuur me dat nummer", "opt_out", latest=unsure)
+    assert responses == ["utter_opt_out_unsure"] and events == []
+    with session_scope(engine) as session:
+        statuses = {n.status for n in session.execute(select(Notification)).scalars()}
+    assert statuses == {"pending"}

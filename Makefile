@@ -66,8 +66,9 @@ test-stories: $(INSTALLED)
 		--fail-on-prediction-errors --out results/stories
 
 test-nlu: $(INSTALLED)          ## the held-out sets: first that they repeat no training sentence, then the gates
-	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers tests/retrieval --training data/nlu
+	$(PY) -m tests.evaluation_overlap --evaluation tests/nlu tests/answers tests/retrieval tests/language --training data/nlu
 	$(PY) -m tests.retrieval_eval
+	$(PY) -m tests.language_eval --quiet
 	$(QUIET) rasa test nlu --model models/horizon.tar.gz --nlu tests/nlu --out results/nlu
 	$(PY) -m tests.nlu_gate results/nlu/intent_report.json --min-accuracy 0.95
 

@@ -5,8 +5,9 @@ message latency p50/p95 and throughput through the REST webhook with 1 and 10 co
 Both bots run side by side and are loaded in alternating blocks (never at the same time), so that drift in
 the machine's speed during the run does not favour either.
 Then the in-process benchmarks of the place resolver, the initiative database (when present), the
-strategy retrieval (its recall figures on the labelled questions and its latency) and the insights (100,000
-generated conversations ingested and reported; a day's new events ingested after them).
+strategy retrieval (its recall figures on the labelled questions and its latency), the insights (100,000
+generated conversations ingested and reported; a day's new events ingested after them), and the
+language detector's accuracy on its held-out set.
 Results are printed and written to bench/results/latest.json.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import db_bench, insights_bench, places_bench, retrieval_bench
+from bench import db_bench, insights_bench, language_bench, places_bench, retrieval_bench
 from bench.load import LoadResult, pooled, run_load
 from bench.servers import BaselineBot, HorizonBot, cpu_s, rss_mb
 
@@ -139,6 +140,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["in_process"] = in_process_benchmarks()
+    results["language_detection"] = language_bench.run()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     print(report(results))
@@ -193,6 +195,9 @@ def report(results: Dict[str, Any]) -> str:
         lines.append(retrieval_bench.report(in_process["retrieval"]))
     if "insights" in in_process:
         lines.append(insights_bench.describe(in_process["insights"]))
+    language = results.get("language_detection")
+    if language:
+        lines.append(language_bench.line(language))
     return "\n".join(lines)
 
 

@@ -22,7 +22,8 @@ Exact and masked duplicates fail the check; near duplicates are listed (and fail
 Evaluation sets are Rasa YAML NLU files (or folders of them): the examples of each `intent` block, with
 entity annotations reduced to their text; lookup, synonym and regex blocks are not examples. The labelled
 questions of tests/answers (``category``, ``questions`` with ``q``) are read by the same reader, labelled
-with their category. Another format is one more entry in `READERS`.
+with their category, the messages of tests/language (``messages`` with ``text``) with their language.
+Another format is one more entry in `READERS`.
 """
 
 from __future__ import annotations
@@ -85,13 +86,17 @@ def read_rasa_nlu(path: Path) -> List[Example]:
     """The examples of every intent block of a Rasa YAML file; lookup, synonym and regex blocks are skipped.
 
     A labelled question set (tests/answers: ``category`` and ``questions`` with ``q``) is read too, each
-    question labelled with its category."""
+    question labelled with its category, and so is the language set (tests/language: ``messages`` with
+    ``text`` and ``language``)."""
     content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     source = _display(path)
     found = []
     for item in content.get("questions") or []:
         if isinstance(item, dict) and item.get("q"):
             found.append(Example(str(item["q"]).strip(), str(content.get("category")), source))
+    for item in content.get("messages") or []:  # tests/language: ``text`` labelled with its ``language``
+        if isinstance(item, dict) and item.get("text"):
+            found.append(Example(str(item["text"]).strip(), f"language:{item.get('language')}", source))
     for block in content.get("nlu") or []:
         if isinstance(block, dict) and "intent" in block:
             for text in _examples_of(block):

@@ -7,13 +7,76 @@ from rasa_sdk.events import SlotSet
 
 from actions.language import ActionChangeLanguage, ActionSetLanguage
 from horizon.language.choice import choose_language
-from horizon.language.detection import detect_language
+from horizon.language.detection import detect_language, function_word_votes, language_words
 from tests.unit.conftest import entity, make_tracker
 
 
-@pytest.mark.parametrize("text", ["ok", "ja", "merci", "salut", "no", "nee", "yes", "sorry", "hallo", "/greet"])
+@pytest.mark.parametrize(
+    "text",
+    ["ok", "ja", "merci", "salut", "no", "nee", "yes", "sorry", "hallo", "/greet", "hi", "hello", "thanks", "bye"],
+)
 def test_short_or_ambiguous_messages_have_no_language(text):
+    """Flemish chat uses "hi", "thanks", "merci", "sorry" as much as English or French speakers do."""
     assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "an.de.wilde@telenet.be",
+        "john.smith@company.co.uk",
+        "https://www.example.org/what-we-do",
+        "www.11.be/over-ons",
+        "1000 Brussel",
+        "0499 87 65 43",
+        "Lier",
+        "Pieter Van den Broeck",
+        "Tom Smith",
+        "vrijwilligerswerk",
+    ],
+)
+def test_addresses_numbers_places_names_and_lone_words_have_no_language(text):
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mijn e-mail is john.smith@company.co.uk", "nl"),  # an English-looking address in Dutch
+        ("my email is an.de.wilde@telenet.be", "en"),  # a Dutch-looking address in English
+        ("I live in Sint-Truiden", "en"),
+        ("my postcode is 3800, near Sint-Truiden", "en"),
+        ("can you check www.11.be/over-ons for me?", "en"),
+    ],
+)
+def test_masked_parts_do_not_outvote_the_sentence(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_lower_case_places_and_names_are_masked():
+    assert language_words("ik woon in gent") == ["ik", "woon", "in"]
+    assert language_words("I'm Pieter Van den Broeck") == ["i'm"]
+    assert language_words("Can I help") == ["can", "i", "help"]  # a capitalised function word stays
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("what now", "en"),
+        ("how come?", "en"),
+        ("wat nu", "nl"),
+        ("kunde gij da?", "nl"),
+        ("What's on your agenda?", "en"),
+        ("Is your group open?", "en"),
+    ],
+)
+def test_short_messages_with_clear_function_words_count(text, expected):
+    assert detect_language(text) == expected
+
+
+def test_function_words_count_elided_french_and_contractions():
+    votes = function_word_votes(["j'habite", "what's", "da's"])
+    assert votes["fr"] == 1 and votes["en"] == 1 and votes["nl"] == 1
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 import spacy
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -22,6 +22,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.component import StatelessComponent
 from horizon.language.detection import detect_language
 
 DETECTED_LANGUAGE = "detected_language"
@@ -86,18 +87,8 @@ class BilingualTokenizer(Tokenizer):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class LanguageRouter(GraphComponent):
+class LanguageRouter(StatelessComponent):
     """Adds the `language` entity and sends French messages to `change_language`."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageRouter:
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -35,10 +35,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Sequence, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
@@ -55,26 +52,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.component import StatelessComponent
 from horizon.places import Mention
 from horizon.places.finder import PLACE_TOKEN, place_finder
 
 
-class PlaceComponent(GraphComponent):
-    """A component of this module: made from its config over the defaults; no training, nothing stored."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls({**cls.get_default_config(), **config})
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class PlaceMasker(PlaceComponent):
+class PlaceMasker(StatelessComponent):
     """Replaces, for the featurizers, the words of each place named by `__plaats__` (see the module doc)."""
 
     @staticmethod
@@ -106,7 +90,7 @@ class PlaceMasker(PlaceComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class PlaceEntityExtractor(PlaceComponent, EntityExtractorMixin):
+class PlaceEntityExtractor(StatelessComponent, EntityExtractorMixin):
     """Finds municipalities, postcodes, provinces and regions from the reference table."""
 
     @staticmethod

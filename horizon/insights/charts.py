@@ -74,21 +74,36 @@ def _day_axis(days: Sequence[date], x_of: Callable[[int], float], height: int) -
     )
 
 
+class DayFrame:
+    """The frame of a chart over days: one slot per day, the peak on the axis, a base line and the legend."""
+
+    height, top_pad, bottom, left = 220, 30, 20, 40
+
+    def __init__(self, days: Sequence[date]) -> None:
+        self.plot = self.height - self.top_pad - self.bottom
+        self.slot = (WIDTH - self.left - 10) / len(days)
+
+    def x_of(self, i: int) -> float:
+        return self.left + self.slot * i + self.slot / 2
+
+    def start(self, peak_label: str, labels: List[Label]) -> List[str]:
+        base = self.top_pad + self.plot
+        return [
+            f'<text x="{self.left - 6}" y="{self.top_pad + 4}" text-anchor="end" class="axis">{peak_label}</text>',
+            f'<line x1="{self.left}" y1="{base}" x2="{WIDTH - 10}" y2="{base}" class="grid"/>',
+            _legend(labels, 14),
+        ]
+
+
 def stacked_columns(days: Sequence[date], series: Dict[Label, List[int]], name: str) -> str:
     """Columns per day, stacked by series (channel, language)."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(days))]
     if not days or not any(totals):
         return _empty()
-    height, top_pad, bottom, left = 220, 30, 20, 40
-    plot = height - top_pad - bottom
     peak = max(totals)
-    slot = (WIDTH - left - 10) / len(days)
-    x_of = lambda i: left + slot * i + slot / 2  # noqa: E731
-    parts = [
-        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="axis">{peak}</text>',
-        f'<line x1="{left}" y1="{top_pad + plot}" x2="{WIDTH - 10}" y2="{top_pad + plot}" class="grid"/>',
-        _legend(list(series), 14),
-    ]
+    frame = DayFrame(days)
+    slot, x_of, plot, top_pad, height = frame.slot, frame.x_of, frame.plot, frame.top_pad, frame.height
+    parts = frame.start(str(peak), list(series))
     for i in range(len(days)):
         base = float(top_pad + plot)
         for s, values in enumerate(series.values()):
@@ -111,16 +126,10 @@ def lines(days: Sequence[date], series: Dict[Label, List[Optional[float]]], name
     values = [v for vs in series.values() for v in vs if v is not None]
     if not days or not values:
         return _empty()
-    height, top_pad, bottom, left = 220, 30, 20, 40
-    plot = height - top_pad - bottom
     peak = max(max(values), 1.0)
-    slot = (WIDTH - left - 10) / len(days)
-    x_of = lambda i: left + slot * i + slot / 2  # noqa: E731
-    parts = [
-        f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="axis">{_fmt(peak)}{unit}</text>',
-        f'<line x1="{left}" y1="{top_pad + plot}" x2="{WIDTH - 10}" y2="{top_pad + plot}" class="grid"/>',
-        _legend(list(series), 14),
-    ]
+    frame = DayFrame(days)
+    x_of, plot, top_pad, height = frame.x_of, frame.plot, frame.top_pad, frame.height
+    parts = frame.start(f"{_fmt(peak)}{unit}", list(series))
     for s, vs in enumerate(series.values()):
         color = PALETTE[s % len(PALETTE)]
         points = [(x_of(i), top_pad + plot - plot * v / peak, v) for i, v in enumerate(vs) if v is not None]

@@ -115,6 +115,22 @@ class ValidateLeaveMessageForm(FormValidationAction):
             return _reask(dispatcher, "utter_handoff_question_too_short", {QUESTION: None})
         return {QUESTION: text[:MAX_QUESTION_LENGTH]}
 
+    async def extract_handoff_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A bare address at this question is the answer, also when the NLU heard "forget me (this address)"
+        (forget_me is left out of the mapping so that "vergeet mij" still ends the form)."""
+        text = (tracker.latest_message.get("text") or "").strip()
+        if (
+            tracker.get_slot(REQUESTED) == EMAIL
+            and latest_intent(tracker) == "forget_me"
+            and EMAIL not in tracker.slots_to_validate()
+            and "@" in text
+            and len(text.split()) == 1
+        ):
+            return {EMAIL: text}
+        return {}
+
     async def validate_handoff_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

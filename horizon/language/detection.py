@@ -81,10 +81,15 @@ def content_words(text: str) -> list[str]:
     return [w.lower() for w in kept]
 
 
+#: E-mail addresses and web addresses: names and domains, not language ("sam.peeters@skynet.be" is no Dutch).
+_ADDRESS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
 def detect_language(text: str) -> Optional[str]:
     """The language of `text` ('nl', 'en' or 'fr'), or None when the message is too short or unclear."""
     if text.startswith("/"):  # a button payload, not language
         return None
+    text = _ADDRESS.sub(" ", text)
     phrase = " ".join(_WORD.findall(text.lower()))
     for code, phrases in SET_PHRASES.items():
         if phrase in phrases:

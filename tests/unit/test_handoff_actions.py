@@ -210,3 +210,12 @@ async def test_forget_me_names_the_deleted_message(domain, engine) -> None:
     assert dispatcher.messages[-1]["response"] == "utter_forget_me_deleted_messages"
     with session_scope(engine) as session:
         assert session.execute(select(HandoffMessage)).scalars().all() == []
+
+
+async def test_a_bare_address_the_nlu_took_for_forget_me_is_the_answer(domain) -> None:
+    form = MessageForm(domain, "en")
+    await form.start("/leave_message", "leave_message")
+    await form.say("Our youth group needs posters for the campaign, who can send them?", "ask_campaign")
+    assert await form.say("sam.peeters@skynet.be", "forget_me") == "asking"
+    assert form.slots["handoff_email"] == "sam.peeters@skynet.be"
+    assert form.texts()[0].startswith("This is what I will pass on")

@@ -36,6 +36,8 @@ install_log_redaction()
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "utter_source_unknown"
+#: What the assistant says when it has no answer (from the source text, from facts.md, or the offer itself).
+MISSES = frozenset({UNKNOWN, "utter_facts_unknown", "utter_handoff_offer"})
 
 
 def _last_bot_response(tracker: Tracker) -> Optional[str]:
@@ -59,7 +61,7 @@ def offered_a_person(tracker: Tracker) -> bool:
 def offer_after_repeated_misses(tracker: Tracker) -> str:
     """What to say when a question finds no answer: the usual "I don't know", or, when the previous question
     found none either, the offer of a person (two misses in a row)."""
-    return "utter_handoff_offer" if _last_bot_response(tracker) in (UNKNOWN, "utter_handoff_offer") else UNKNOWN
+    return "utter_handoff_offer" if _last_bot_response(tracker) in MISSES else UNKNOWN
 
 
 def availability(hours: Optional[OfficeHours], now: datetime, language: str) -> Dict[str, str]:

@@ -219,3 +219,9 @@ async def test_a_bare_address_the_nlu_took_for_forget_me_is_the_answer(domain) -
     assert await form.say("sam.peeters@skynet.be", "forget_me") == "asking"
     assert form.slots["handoff_email"] == "sam.peeters@skynet.be"
     assert form.texts()[0].startswith("This is what I will pass on")
+
+
+def test_a_miss_of_the_facts_counts_too():
+    assert (
+        offer_after_repeated_misses(tracker_after("utter_facts_unknown", "x", "nlu_fallback")) == "utter_handoff_offer"
+    )

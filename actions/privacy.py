@@ -61,6 +61,8 @@ def response_for(report: ForgetReport) -> str:
     """Which confirmation fits what was deleted."""
     if report.linked:
         return "utter_forget_me_deleted_shared" if report.already_shared else "utter_forget_me_deleted"
+    if report.messages:  # only questions left for the team (actions/handoff.py)
+        return "utter_forget_me_deleted_messages"
     return "utter_forget_me"
 
 
@@ -102,7 +104,7 @@ class ActionConfirmForget(Action):
             logger.info("forget me: unsure prediction, asking what was meant")
             dispatcher.utter_message(response="utter_forget_unsure")
             return []
-        own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []
+        own = [tracker.get_slot(slot) for slot in ("volunteer_email", "handoff_email") if tracker.get_slot(slot)]
         address = typed_address(tracker.latest_message.get("text") or "", own)
         # forget_confirm is not touched here: a slot set in this turn would be validated at once, as an answer
         return [SlotSet(ADDRESS_SLOT, address), FollowupAction(CONFIRM_FORM)]
@@ -185,7 +187,7 @@ class ActionOptOut(Action):
             logger.info("opt out: unsure prediction, asking what was meant")
             dispatcher.utter_message(response="utter_opt_out_unsure")
             return []
-        own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []
+        own = [tracker.get_slot(slot) for slot in ("volunteer_email", "handoff_email") if tracker.get_slot(slot)]
         try:
             stopped = await run_db(stop_notifications, tracker.sender_id, own)
         except DatabaseUnavailable as exc:
@@ -210,7 +212,7 @@ class ActionForgetMe(Action):
             return [FollowupAction("action_confirm_forget")]
         language = current_language(tracker)
         locked = bool(tracker.get_slot("language_locked"))
-        own = [tracker.get_slot("volunteer_email")] if tracker.get_slot("volunteer_email") else []
+        own = [tracker.get_slot(slot) for slot in ("volunteer_email", "handoff_email") if tracker.get_slot(slot)]
         other = other_address(tracker, own)
         asking = False
         try:

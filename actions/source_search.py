@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language
+from actions.handoff import offer_after_repeated_misses
 from actions.initiatives import meant_local_search
 from actions.strategy import SEARCH_TIMEOUT_S, quote_found, say_fact
 from horizon import facts
@@ -48,6 +49,6 @@ class ActionSearchSource(Action):
             if fact is not None:
                 say_fact(dispatcher, fact)
             else:
-                dispatcher.utter_message(response="utter_source_unknown")
+                dispatcher.utter_message(response=offer_after_repeated_misses(tracker))
             return []
         return quote_found(dispatcher, match.passage)

@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import current_language, first_entity, latest_intent
+from actions.handoff import offered_a_person
 from actions.initiatives import meant_local_search
 from horizon import facts
 from horizon.strategy.comparison import sides
@@ -101,6 +102,8 @@ class ActionTellMore(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if latest_intent(tracker) == "affirm" and offered_a_person(tracker):  # "ja" to the offer of a person
+            return [FollowupAction("action_offer_human")]
         topic = tracker.get_slot("topic")
         if topic not in DEEPER:
             dispatcher.utter_message(response="utter_no_topic_yet")

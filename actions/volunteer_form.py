@@ -141,6 +141,23 @@ def _reask(dispatcher: CollectingDispatcher, response: str, slots: Dict[Text, An
     return {**slots, REASKED: True}
 
 
+async def validate_email_slot(
+    slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Dict[Text, Any]:
+    """An address typed for ``slot``: normalised when usable; else asked again, with the likely typo named. Typed
+    twice the same, a "typo" is taken as meant. Also the left message's address (actions/handoff.py)."""
+    if not isinstance(value, str) or is_payload(value):
+        return {slot: None}
+    insisted = not is_fresh(value, tracker) or value.strip() == (previous_user_text(tracker) or "").strip()
+    result = await check_email(value, allow_typo=insisted)
+    if result.ok:
+        return {slot: result.normalized}
+    if result.problem == "typo":
+        return _reask(dispatcher, "utter_volunteer_email_typo", {slot: None}, suggestion=result.suggestion)
+    response = "utter_volunteer_email_domain" if result.problem == "domain" else "utter_volunteer_email_invalid"
+    return _reask(dispatcher, response, {slot: None})
+
+
 def _place_buttons(places: Any, language: str) -> List[Dict[str, str]]:
     return [{"title": p.name(language), "payload": f'/inform{{"volunteer_place": "{p.value}"}}'} for p in places]
 
@@ -240,18 +257,7 @@ class ValidateVolunteerForm(FormValidationAction):
     async def validate_volunteer_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if not isinstance(value, str) or is_payload(value):
-            return {"volunteer_email": None}
-        insisted = not is_fresh(value, tracker) or value.strip() == (previous_user_text(tracker) or "").strip()
-        result = await check_email(value, allow_typo=insisted)
-        if result.ok:
-            return {"volunteer_email": result.normalized}
-        if result.problem == "typo":
-            return _reask(
-                dispatcher, "utter_volunteer_email_typo", {"volunteer_email": None}, suggestion=result.suggestion
-            )
-        response = "utter_volunteer_email_domain" if result.problem == "domain" else "utter_volunteer_email_invalid"
-        return _reask(dispatcher, response, {"volunteer_email": None})
+        return await validate_email_slot("volunteer_email", value, dispatcher, tracker)
 
     async def validate_volunteer_place(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

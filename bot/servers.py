@@ -39,7 +39,7 @@ ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
 
 # Settings an isolated run must not inherit: they send mail or webhooks, pick a database, or change what the
 # servers store and how long. A test that needs one passes it explicitly.
-CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_")
+CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_", "HANDOFF_")
 CLEARED = ("DATABASE_URL", "RASA_AUTH_TOKEN", "LOG_LEVEL")
 QUIET = dict(DEFAULTS)  # an isolated run: telemetry off and TensorFlow quiet, whatever the developer set
 #: `python -m` with the known third-party deprecation warnings silenced (bot/quiet.py)

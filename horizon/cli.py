@@ -6,7 +6,7 @@
     migrate                  upgrade the database schema to the newest migration (``make run`` does it too)
     seed [--file FILE]       upgrade the schema; load the sample initiatives when there are none
     remove-source SOURCE     delete every initiative of one source (``sample`` after loading the real list)
-    deliver [--limit N]      send the volunteer notifications that are due, retrying failed ones
+    deliver [--limit N]      send the volunteer notifications and left messages that are due, retrying failed ones
     purge [--days N] [--conversation-days N] [--endpoints FILE]
                              delete sign-ups, conversations (the tracker store's events) and finished
                              "forget me" code requests older than their retention periods
@@ -31,6 +31,8 @@ from typing import Callable, Dict, Optional, Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from horizon.db import DatabaseUnavailable, is_unavailable_error
+from horizon.handoff.delivery import deliver_due_messages
+from horizon.handoff.messages import purge_messages
 from horizon.initiatives.importer import (
     SAMPLE_CSV,
     ImportRejected,
@@ -103,11 +105,14 @@ def _seed(args: argparse.Namespace) -> str:
 
 def _deliver(args: argparse.Namespace) -> str:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    report = asyncio.run(deliver_due(limit=args.limit))
-    return (
-        f"delivered {report.delivered}, retrying later {report.retrying}, failed for good {report.failed}, "
-        f"busy elsewhere {report.busy}"
-    )
+    lines = []
+    for what, deliver in (("notifications", deliver_due), ("left messages", deliver_due_messages)):
+        report = asyncio.run(deliver(limit=args.limit))
+        lines.append(
+            f"{what}: delivered {report.delivered}, retrying later {report.retrying}, "
+            f"failed for good {report.failed}, busy elsewhere {report.busy}"
+        )
+    return "\n".join(lines)
 
 
 def _purge(args: argparse.Namespace) -> str:
@@ -115,6 +120,9 @@ def _purge(args: argparse.Namespace) -> str:
     removed = purge(days, dry_run=args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
     lines = [f"{verb} {removed} sign-up(s) not updated for {days} days"]
+    lines.append(
+        f"{verb} {purge_messages(days, dry_run=args.dry_run)} message(s) left for the team over {days} days ago"
+    )
     conversation_days = args.conversation_days if args.conversation_days is not None else conversation_retention_days()
     conversations = purge_conversations(conversation_days, endpoints=args.endpoints, dry_run=args.dry_run)
     if conversations is None:

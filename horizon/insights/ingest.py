@@ -66,7 +66,14 @@ from horizon.strategy.text import passages
 ZONE = ZoneInfo("Europe/Brussels")
 #: Responses that mean "I have no good answer to that".
 NO_ANSWER = frozenset(
-    {"utter_source_unknown", "utter_facts_unknown", "utter_out_of_scope", "utter_default", "utter_no_topic_yet"}
+    {
+        "utter_source_unknown",
+        "utter_facts_unknown",
+        "utter_out_of_scope",
+        "utter_default",
+        "utter_no_topic_yet",
+        "utter_handoff_offer",
+    }
 )
 SIGNED_UP = frozenset({"utter_volunteer_signed_up", "utter_volunteer_updated"})
 FORM = "volunteer_form"

@@ -14,6 +14,7 @@ from typing import Optional
 from alembic import context
 from sqlalchemy.engine import Connection, Engine
 
+import horizon.handoff.models
 import horizon.initiatives.models
 import horizon.insights.models
 import horizon.volunteers.models  # noqa: F401 (the imports register every table on Base.metadata)

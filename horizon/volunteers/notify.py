@@ -48,7 +48,7 @@ import os
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Dict, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
 
 import aiohttp
 import aiosmtplib
@@ -232,7 +232,7 @@ def confirmation_payload(job: outbox.Job) -> Dict[str, Any]:
     }
 
 
-def _new_message(config: NotifyConfig, to: str) -> EmailMessage:
+def new_message(config: NotifyConfig, to: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = config.smtp_from
     message["To"] = to
@@ -245,7 +245,7 @@ def _new_message(config: NotifyConfig, to: str) -> EmailMessage:
 def build_confirmation_email(job: outbox.Job, config: NotifyConfig) -> EmailMessage:
     """The confirmation, to the volunteer's own address only."""
     rendered = confirmation(job)
-    message = _new_message(config, job.email)
+    message = new_message(config, job.email)
     message["Subject"] = rendered.subject
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies back to SMTP_FROM
     message.set_content(rendered.text)
@@ -258,7 +258,7 @@ def build_email(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> 
     if not recipient.email:
         raise NotConfigured("no recipient address (set NOTIFY_CENTRAL_EMAIL)")
     body = payload(job, recipient)["volunteer"]
-    message = _new_message(config, recipient.email)
+    message = new_message(config, recipient.email)
     message["Reply-To"] = job.email
     what = "Bijgewerkte inschrijving" if job.is_update else "Nieuwe vrijwilliger"
     message["Subject"] = f"{what} via Horizon: {body['municipality']}"
@@ -344,7 +344,7 @@ async def send_code(job: outbox.Job, config: NotifyConfig, engine: Optional[Engi
         }
         await asyncio.wait_for(send_webhook(body, config), timeout=config.timeout_s + 1)
     elif config.transport == "smtp":
-        message = _new_message(config, job.email)
+        message = new_message(config, job.email)
         message["Subject"] = subject
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(text)
@@ -441,14 +441,21 @@ async def deliver_due(
 _background: Set[asyncio.Task[str]] = set()
 
 
+Deliver = Callable[[int, Optional[NotifyConfig], Optional[Engine]], Awaitable[str]]
+
+
 def deliver_soon(
-    notification_id: int, config: Optional[NotifyConfig] = None, engine: Optional[Engine] = None
+    notification_id: int,
+    config: Optional[NotifyConfig] = None,
+    engine: Optional[Engine] = None,
+    deliver: Optional[Deliver] = None,
 ) -> asyncio.Task[str]:
-    """Start a delivery attempt in the background and return at once (best effort: the outbox keeps it)."""
+    """Start a delivery attempt in the background and return at once (best effort: the outbox keeps it).
+    ``deliver``: how to deliver that row (default :func:`deliver_one`; a left message has its own)."""
 
     async def attempt() -> str:
         try:
-            return await deliver_one(notification_id, config, engine)
+            return await (deliver or deliver_one)(notification_id, config, engine)
         except Exception as exc:  # never let a background failure surface in the conversation
             logger.warning("notify: background delivery of %s failed: %s", notification_id, type(exc).__name__)
             return "error"

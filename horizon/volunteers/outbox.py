@@ -6,13 +6,17 @@ pending, due and not claimed by someone else); only the process whose UPDATE cha
 A claim is a lease (``locked_until``): a process that dies while sending frees the row when it expires.
 Backoff doubles per failed attempt up to a cap; after ``max_attempts`` the row is marked failed and left
 for a person to look at (nothing is deleted).
+
+The same claims and backoff serve every table with the outbox's columns (``status``, ``attempts``,
+``next_attempt_at``, ``locked_until``, ``last_error``, ``recipient_kind``, ``delivered_at``): pass it as
+``model``. The questions left for the team (:mod:`horizon.handoff.messages`) are delivered this way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
@@ -49,12 +53,34 @@ class Job:
         return self.kind == CONFIRMATION
 
 
-def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+#: A table with the outbox's columns (Notification, or horizon.handoff.models.HandoffMessage).
+OutboxModel = Any
+
+
+def _claimable(now: datetime, model: OutboxModel = Notification):  # type: ignore[no-untyped-def]
     return (
-        (Notification.status == PENDING)
-        & (Notification.next_attempt_at <= now)
-        & or_(Notification.locked_until.is_(None), Notification.locked_until < now)
+        (model.status == PENDING)
+        & (model.next_attempt_at <= now)
+        & or_(model.locked_until.is_(None), model.locked_until < now)
     )
+
+
+def claim_row(
+    model: OutboxModel, row_id: int, lease_s: float, *, engine: Optional[Engine] = None, now: Optional[datetime] = None
+) -> bool:
+    """Claim one row of ``model`` if it is due and free (one conditional UPDATE); True when it is ours to send."""
+    engine = ensure_schema(engine)
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        return bool(
+            session.execute(
+                update(model)
+                .where(model.id == row_id, _claimable(now, model))
+                .values(locked_until=now + timedelta(seconds=lease_s))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
 
 
 def claim(
@@ -62,16 +88,9 @@ def claim(
 ) -> Optional[Job]:
     """Claim one notification if it is due and free; the job, or None when it is not ours to send."""
     engine = ensure_schema(engine)
-    now = now or utcnow()
+    if not claim_row(Notification, notification_id, lease_s, engine=engine, now=now):
+        return None
     with session_scope(engine) as session:
-        claimed = session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, _claimable(now))
-            .values(locked_until=now + timedelta(seconds=lease_s))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            return None
         row = session.execute(
             select(Notification, Signup)
             .join(Signup, Signup.id == Notification.signup_id)
@@ -97,17 +116,16 @@ def claim(
         )
 
 
-def due_ids(limit: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None) -> List[int]:
-    """Ids of notifications that are due and not claimed, oldest first."""
+def due_ids(
+    limit: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None, model: OutboxModel = Notification
+) -> List[int]:
+    """Ids of rows (by default notifications) that are due and not claimed, oldest first."""
     engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
         return list(
             session.execute(
-                select(Notification.id)
-                .where(_claimable(now))
-                .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(limit)
+                select(model.id).where(_claimable(now, model)).order_by(model.next_attempt_at, model.id).limit(limit)
             )
             .scalars()
             .all()
@@ -115,20 +133,25 @@ def due_ids(limit: int, *, engine: Optional[Engine] = None, now: Optional[dateti
 
 
 def mark_delivered(
-    notification_id: int, recipient_kind: str, *, engine: Optional[Engine] = None, now: Optional[datetime] = None
+    notification_id: int,
+    recipient_kind: str,
+    *,
+    engine: Optional[Engine] = None,
+    now: Optional[datetime] = None,
+    model: OutboxModel = Notification,
 ) -> None:
     engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
         session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id)
+            update(model)
+            .where(model.id == notification_id)
             .values(
                 status=DELIVERED,
                 delivered_at=now,
                 locked_until=None,
                 recipient_kind=recipient_kind[:100],
-                attempts=Notification.attempts + 1,
+                attempts=model.attempts + 1,
                 last_error=None,
             )
             .execution_options(synchronize_session=False)
@@ -149,12 +172,13 @@ def mark_failed(
     cap_s: float,
     engine: Optional[Engine] = None,
     now: Optional[datetime] = None,
+    model: OutboxModel = Notification,
 ) -> str:
     """Record a failed attempt; returns the new status (pending to retry later, or failed for good)."""
     engine = ensure_schema(engine)
     now = now or utcnow()
     with session_scope(engine) as session:
-        note = session.get(Notification, notification_id)
+        note = session.get(model, notification_id)
         if note is None:  # forgotten in the meantime
             return "gone"
         note.attempts += 1

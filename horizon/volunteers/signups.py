@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horizon.db import session_scope
+from horizon.handoff.messages import delete_linked
 from horizon.privacy.erasure import checkpoint
 from horizon.privacy.models import ForgetVerification
 from horizon.schema import ensure_schema
@@ -173,6 +174,7 @@ class ForgetReport:
 
     linked: int = 0
     already_shared: bool = False  # the team had already been sent a linked sign-up (not: its confirmation)
+    messages: int = 0  # questions left for the team (horizon/handoff/messages.py)
 
 
 def forget(
@@ -207,8 +209,9 @@ def forget(
             delete(ForgetVerification).where(ForgetVerification.conversation_hash == conversation_hash(conversation_id))
         )
         delete_signups(session, linked_ids)
+        messages = delete_linked(session, conversation_hash(conversation_id), own_keys)
     checkpoint(engine)
-    return ForgetReport(linked=len(linked_ids), already_shared=shared)
+    return ForgetReport(linked=len(linked_ids), already_shared=shared, messages=messages)
 
 
 def _ids(session: Session, condition) -> Set[int]:  # type: ignore[no-untyped-def]

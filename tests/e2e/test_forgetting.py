@@ -23,6 +23,8 @@ import yaml
 
 import bot.servers
 from bot.servers import Servers, free_port, seed_sample_data
+from horizon.db import session_scope
+from horizon.handoff.models import HandoffMessage
 from tests.e2e.conftest import TOKEN
 from tests.postgres import PG_URL, require_postgres
 from tests.support.rest import Conversation
@@ -123,6 +125,34 @@ def test_forget_me_leaves_nothing_in_the_runtime_folder_on_sqlite(running_bot: S
     assert leftovers_in_files(runtime, who) == []
     # The conversation goes on, in its language, from what remains.
     assert "mondiale rechtvaardigheid" in chat.text("wat is jullie visie?")
+
+
+def leave_message(say: Say, who: Planted) -> None:
+    """A question left for the team (issue 14) with the planted address, phone number and words in it."""
+    assert "bericht achterlaten" in texts(say("kan ik iemand van het team spreken?")).lower()
+    assert "Wat mag ik doorgeven?" in texts(say("/leave_message"))
+    assert "e-mailadres" in texts(say(f"Ik ben {who.name}, bel me op {who.phone} over {who.wish}"))
+    shown = texts(say(who.email))
+    assert shown.startswith("Dit geef ik door") and who.wish in shown and who.email in shown
+    assert "ik heb je bericht doorgegeven" in texts(say("ja"))
+
+
+def left_messages(email: str) -> int:
+    with session_scope() as session:
+        return len(session.execute(sa.select(HandoffMessage).where(HandoffMessage.email == email)).all())
+
+
+def test_forget_me_deletes_a_left_message_and_leaves_nothing_on_sqlite(running_bot: Servers, runtime: Path) -> None:
+    who = Planted()
+    chat = Conversation(running_bot)
+    leave_message(chat.say, who)
+    assert left_messages(who.email) == 1
+    assert leftovers_in_files(runtime, who)
+
+    assert "ja/nee" in chat.text("vergeet mij")
+    assert "bericht dat je voor het team achterliet" in chat.text("ja")
+    assert left_messages(who.email) == 0
+    assert leftovers_in_files(runtime, who) == []
 
 
 def test_an_address_signed_up_elsewhere_needs_the_code(running_bot: Servers) -> None:

@@ -55,7 +55,12 @@ def button_titles(domain: Dict[str, Any], message: Dict[str, Any], language: str
 
 
 class FormDriver:
-    """One conversation with the form, driven like Rasa drives it."""
+    """One conversation with the form, driven like Rasa drives it (by default the volunteer form; a subclass
+    names another form, its validation action and its ask actions)."""
+
+    form = FORM
+    validator: Any = vf.ValidateVolunteerForm
+    ask_actions: Dict[str, Any] = ASK_ACTIONS
 
     def __init__(self, domain: Dict[str, Any], language: str = "nl", sender: str = "conv-1") -> None:
         self.domain = domain
@@ -82,7 +87,7 @@ class FormDriver:
         for event in extra:
             if event["event"] == "slot":
                 slots[event["name"]] = event["value"]
-        loop = {"name": FORM} if self.active else {}
+        loop = {"name": self.form} if self.active else {}
         return Tracker(self.sender, slots, self.latest, self.events + list(extra), False, None, loop, "action_listen")
 
     def apply(self, events: List[Dict[str, Any]]) -> None:
@@ -104,7 +109,7 @@ class FormDriver:
                     continue
                 if (
                     any(
-                        c.get("active_loop") == FORM and c.get("requested_slot") == self.slots["requested_slot"]
+                        c.get("active_loop") == self.form and c.get("requested_slot") == self.slots["requested_slot"]
                         for c in mapping.get("conditions", [])
                     )
                     and self.active
@@ -119,30 +124,30 @@ class FormDriver:
         return events
 
     async def _validate_and_ask(self, candidates: Dict[str, Any], listening: bool) -> str:
-        temp = [slot_event("requested_slot", self.slots["requested_slot"]), {"event": "action", "name": FORM}]
+        temp = [slot_event("requested_slot", self.slots["requested_slot"]), {"event": "action", "name": self.form}]
         temp += [slot_event(k, v) for k, v in candidates.items()]
-        validated = await self.run_action(vf.ValidateVolunteerForm(), temp)
+        validated = await self.run_action(self.validator(), temp)
         filled = any(e["event"] == "slot" and e["name"] != "requested_slot" for e in validated)
         if listening and self.slots["requested_slot"] and not candidates and not filled:
             return "rejected"
-        self.apply([{"event": "action", "name": FORM}] + validated)
+        self.apply([{"event": "action", "name": self.form}] + validated)
         if any(e["event"] == "slot" and e["name"] == "requested_slot" and e["value"] is None for e in validated):
             self.active = False
             return "done"
-        required = self.domain["forms"][FORM]["required_slots"]
+        required = self.domain["forms"][self.form]["required_slots"]
         missing = next((s for s in required if self.slots.get(s) is None), None)
         if missing is None:
             self.apply([slot_event("requested_slot", None)])
             self.active = False
             return "done"
-        asked = await self.run_action(ASK_ACTIONS[missing](), [])
+        asked = await self.run_action(self.ask_actions[missing](), [])
         self.apply(asked + [slot_event("requested_slot", missing)])
         return "asking"
 
     async def start(self, text: str = "ik wil vrijwilliger worden", intent: str = "volunteer", **entities: str) -> str:
         self.say_event(text, intent, [{"entity": k, "value": v, "start": 0, "end": 1} for k, v in entities.items()])
         self.active = True
-        self.apply([{"event": "active_loop", "name": FORM}])
+        self.apply([{"event": "active_loop", "name": self.form}])
         return await self._validate_and_ask({}, listening=False)
 
     def say_event(self, text: str, intent: str, entities: List[Dict[str, Any]]) -> None:

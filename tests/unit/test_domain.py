@@ -61,7 +61,8 @@ def _responses_named_in_code() -> set:
 
 def test_responses_named_by_actions_exist(domain):
     templated = {"utter_topic_", "utter_value_", "utter_solidarity_"}  # completed in topics.py
-    missing = {n for n in _responses_named_in_code() if n not in domain["responses"] and n not in templated}
+    rasa_keys = {"utter_action"}  # the key under which Rasa records a bot event's response (actions/handoff.py)
+    missing = {n for n in _responses_named_in_code() - rasa_keys if n not in domain["responses"] and n not in templated}
     assert not missing
 
 

@@ -147,3 +147,9 @@ async def test_change_language_answers(dispatcher, domain, language, response):
     tracker = make_tracker("...", "change_language", entities)
     await ActionChangeLanguage().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+@pytest.mark.parametrize("text", ["sam.peeters@skynet.be", "leerkracht.vanhove@telenet.be", "https://www.11.be/doneer"])
+def test_an_address_alone_has_no_language(text):
+    """An e-mail or web address is names and domains: typed as a form's answer it must not switch the language."""
+    assert detect_language(text) is None

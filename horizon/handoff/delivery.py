@@ -14,16 +14,17 @@ from typing import Any, Dict, Optional
 
 from sqlalchemy.engine import Engine
 
-from horizon.db import DatabaseUnavailable, run_db
+from horizon.db import run_db
 from horizon.handoff.messages import MessageJob, claim_message
 from horizon.handoff.models import HandoffMessage
 from horizon.volunteers import outbox
 from horizon.volunteers.notify import (
-    DeliveryFailed,
+    ATTEMPT_FAILED,
     DeliveryReport,
     NotConfigured,
     NotifyConfig,
     new_message,
+    record_failed_attempt,
     send_smtp,
     send_webhook,
 )
@@ -83,18 +84,8 @@ async def deliver_message(
         return "busy"
     try:
         await send_message(job, config)
-    except (NotConfigured, DeliveryFailed, asyncio.TimeoutError, DatabaseUnavailable) as exc:
-        error = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__
-        status = await run_db(
-            outbox.mark_failed,
-            message_id,
-            error,
-            max_attempts=config.max_attempts,
-            base_s=config.backoff_s,
-            cap_s=config.max_backoff_s,
-            engine=engine,
-            model=HandoffMessage,
-        )
+    except ATTEMPT_FAILED as exc:
+        status, error = await record_failed_attempt(message_id, exc, config, engine, model=HandoffMessage)
         logger.warning(
             "handoff: message %s attempt %s failed (%s); now %s", message_id, job.attempts + 1, error, status
         )

@@ -48,7 +48,7 @@ import os
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, Tuple
 
 import aiohttp
 import aiosmtplib
@@ -372,6 +372,30 @@ async def send(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> N
 # --- delivery ------------------------------------------------------------------------------------------------
 
 
+#: What makes one delivery attempt fail (and be retried later), rather than the delivery run.
+ATTEMPT_FAILED = (NotConfigured, DeliveryFailed, asyncio.TimeoutError, DatabaseUnavailable)
+
+
+async def record_failed_attempt(
+    job_id: int, exc: BaseException, config: NotifyConfig, engine: Optional[Engine], model: Any = None
+) -> Tuple[str, str]:
+    """Records a failed attempt of an outbox row (a notification by default) with the configured backoff;
+    returns its new status and the error as logged (a transport's own message, otherwise only the kind)."""
+    error = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__
+    options: Dict[str, Any] = {"model": model} if model is not None else {}
+    status = await run_db(
+        outbox.mark_failed,
+        job_id,
+        error,
+        max_attempts=config.max_attempts,
+        base_s=config.backoff_s,
+        cap_s=config.max_backoff_s,
+        engine=engine,
+        **options,
+    )
+    return status, error
+
+
 async def deliver_one(
     notification_id: int, config: Optional[NotifyConfig] = None, engine: Optional[Engine] = None
 ) -> str:
@@ -389,17 +413,8 @@ async def deliver_one(
         else:
             recipient = await run_db(choose_recipient, job, config, engine)
             await send(job, recipient, config)
-    except (NotConfigured, DeliveryFailed, asyncio.TimeoutError, DatabaseUnavailable) as exc:
-        error = str(exc) if isinstance(exc, DeliveryFailed) else type(exc).__name__
-        status = await run_db(
-            outbox.mark_failed,
-            notification_id,
-            error,
-            max_attempts=config.max_attempts,
-            base_s=config.backoff_s,
-            cap_s=config.max_backoff_s,
-            engine=engine,
-        )
+    except ATTEMPT_FAILED as exc:
+        status, error = await record_failed_attempt(notification_id, exc, config, engine)
         log = logger.error if status == outbox.FAILED else logger.warning
         log(
             "notify: notification %s (%s) attempt %s failed (%s); now %s",

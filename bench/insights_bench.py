@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from horizon.db import make_engine
+from horizon.insights.ingest import brussels_today
 from horizon.insights.report import write_report
 from horizon.insights.tracker_source import ingest_tracker_store
 from horizon.schema import upgrade_schema
@@ -212,7 +213,7 @@ def generate(path: Path, conversations: int, days: int = 30, seed: int = 13, fir
     before = connection.execute("SELECT count(*) FROM events").fetchone()[0]
     rng = random.Random(seed)
     writer = Writer(connection)
-    end = datetime.combine(date.today(), datetime.min.time()).timestamp()
+    end = datetime.combine(brussels_today(), datetime.min.time()).timestamp()
     for n in range(first, first + conversations):
         start = end - rng.uniform(0, days) * 86400
         language = "nl" if rng.random() < 0.75 else "en"
@@ -238,7 +239,7 @@ def run(conversations: int = 100_000, new_conversations: int = 3_000) -> Dict[st
         started, cpu = time.perf_counter(), time.process_time()
         first = ingest_tracker_store(engine, url)
         ingested_s, ingested_cpu = time.perf_counter() - started, time.process_time() - cpu
-        write_report(engine, date.today() - timedelta(days=30), date.today(), work / "report.html")
+        write_report(engine, brussels_today() - timedelta(days=30), brussels_today(), work / "report.html")
         total_s, total_cpu = time.perf_counter() - started, time.process_time() - cpu
         new_events = generate(tracker, new_conversations, days=1, seed=14, first=conversations)
         cpu = time.process_time()

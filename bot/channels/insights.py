@@ -31,7 +31,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.webhook_guard import secrets_match
 from horizon.db import get_engine
-from horizon.insights.ingest import ingest
+from horizon.insights.ingest import brussels_today, ingest
 from horizon.insights.report import collect, render
 from horizon.insights.tracker_source import TrackerStoreSource
 from horizon.schema import ensure_schema
@@ -73,7 +73,7 @@ def presented_token(request: Request) -> Optional[str]:
 
 def date_range(request: Request, today: Optional[date] = None) -> Tuple[date, date]:
     """``from``/``to`` of the query string; bad or missing values give the last 30 days."""
-    today = today or date.today()
+    today = today or brussels_today()
     try:
         end = date.fromisoformat(request.args.get("to") or today.isoformat())
         start = date.fromisoformat(request.args.get("from") or (end - timedelta(days=DEFAULT_DAYS - 1)).isoformat())

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from horizon.db import get_engine
-from horizon.insights.ingest import IngestResult
+from horizon.insights.ingest import IngestResult, brussels_today
 from horizon.insights.report import write_report
 from horizon.insights.tracker_source import ingest_tracker_store
 from horizon.paths import VAR
@@ -57,7 +57,7 @@ def ingest_command(args: argparse.Namespace) -> str:
 
 
 def report_command(args: argparse.Namespace) -> str:
-    end = args.end or date.today()
+    end = args.end or brussels_today()
     start = args.start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise SystemExit("--from must not be after --to")

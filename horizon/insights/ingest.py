@@ -224,6 +224,11 @@ def _bot_event(raw: str) -> Dict[str, Any]:
     return {"metadata": {"utter_action": match.group(1)}}
 
 
+def brussels_today() -> date:
+    """Today in Brussels: the day the analytics store files a fact under (the machine's clock may run in UTC)."""
+    return datetime.now(ZONE).date()
+
+
 @functools.lru_cache(maxsize=4096)
 def _day_of_hour(hour: int) -> date:
     return datetime.fromtimestamp(hour * 3600, ZONE).date()
@@ -636,7 +641,7 @@ def unlink(connection: Connection, days: Optional[int] = None, today: Optional[d
         from horizon.privacy.retention import conversation_retention_days
 
         days = conversation_retention_days() + 1
-    cutoff = (today or date.today()) - timedelta(days=days)
+    cutoff = (today or brussels_today()) - timedelta(days=days)
     previous = _state(connection, UNLINKED_STATE)
     condition = CONV.c.last_day < cutoff
     if previous is not None:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from bot.paths import DOMAIN
 from bot.tracker_store import CachedSQLTrackerStore
 from horizon import db
-from horizon.insights.ingest import EventRecord, ingest, unlink
+from horizon.insights.ingest import EventRecord, brussels_today, ingest, unlink
 from horizon.insights.masking import mask
 from horizon.insights.report import collect, render, write_report
 from horizon.insights.teaching import group_questions, never_retrieved, proposals_yaml
@@ -35,7 +35,6 @@ from horizon.privacy.erasure import FORGET_SLOT
 from horizon.schema import upgrade_schema
 from tests.unit import test_tracker_store as plain
 
-TODAY = date.today()
 database = plain.database  # the tracker store tests' fixture: an empty SQLite or PostgreSQL database
 
 
@@ -272,7 +271,7 @@ def test_planted_personal_data_reaches_neither_the_tables_nor_the_report(store, 
 
     ingest_tracker_store(analytics, url(store))
     out = tmp_path / "report.html"
-    write_report(analytics, TODAY - timedelta(days=1), TODAY, out)
+    write_report(analytics, brussels_today() - timedelta(days=1), brussels_today(), out)
     texts = {
         "tables": dump(analytics),
         "html": out.read_text(),
@@ -315,7 +314,7 @@ def test_forgetting_deletes_every_fact_of_the_conversation(store, analytics) -> 
     assert count(analytics, "insights_conversations") == 1 and count(analytics, "insights_turns") == 2
     assert "kernenergie" not in dump(analytics)
     assert count(analytics, "insights_forgotten", "conversations = 1") == 1
-    data = collect(analytics, TODAY - timedelta(days=1), TODAY)
+    data = collect(analytics, brussels_today() - timedelta(days=1), brussels_today())
     assert data.funnel["forgotten"] == 1
 
 
@@ -324,7 +323,7 @@ def test_conversations_past_retention_lose_their_pseudonym(store, analytics) -> 
     ingest_tracker_store(analytics, url(store))
     with analytics.begin() as connection:
         assert unlink(connection, days=31) == 0
-        assert unlink(connection, days=31, today=TODAY + timedelta(days=40)) == 1
+        assert unlink(connection, days=31, today=brussels_today() + timedelta(days=40)) == 1
     assert count(analytics, "insights_conversations", "pseudonym IS NULL") == 1
 
 
@@ -426,7 +425,7 @@ def test_the_report_draws_every_chart_and_loads_nothing(store, analytics) -> Non
     )
     save(store, "c-2", *sign_up_with_personal_data(Planted())[:3])
     ingest_tracker_store(analytics, url(store))
-    page = render(collect(analytics, TODAY - timedelta(days=6), TODAY))
+    page = render(collect(analytics, brussels_today() - timedelta(days=6), brussels_today()))
     assert page.count('class="chart"') == 10
     assert "Geen gegevens" not in page  # every chart has data here
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
@@ -445,7 +444,7 @@ def test_the_report_command_ingests_then_writes_both_files(store, analytics, tmp
     out = tmp_path / "out" / "report.html"
     db.set_engine(analytics)
     try:
-        assert cli.main(["report", "--endpoints", str(endpoints), "--out", str(out), "--from", str(TODAY)]) == 0
+        assert cli.main(["report", "--endpoints", str(endpoints), "--out", str(out), "--from", str(brussels_today())]) == 0
     finally:
         db.set_engine(None)
     printed = capsys.readouterr().out

@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import yaml
 
 from bot.channels.credentials import channel_variables, channels, write_credentials
+from bot.cluster.settings import cluster_credentials, cluster_endpoints
 from bot.paths import MODEL, ROOT, VAR
 from bot.quiet import DEFAULTS, quiet_env
 
@@ -40,7 +41,7 @@ ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
 # Settings an isolated run must not inherit: they send mail or webhooks, pick a database, or change what the
 # servers store and how long. A test that needs one passes it explicitly.
 CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_", "HANDOFF_")
-CLEARED = ("DATABASE_URL", "RASA_AUTH_TOKEN", "LOG_LEVEL")
+CLEARED = ("DATABASE_URL", "RASA_AUTH_TOKEN", "LOG_LEVEL", "TRACKER_STORE_URL", "LOCK_STORE_URL")
 QUIET = dict(DEFAULTS)  # an isolated run: telemetry off and TensorFlow quiet, whatever the developer set
 #: `python -m` with the known third-party deprecation warnings silenced (bot/quiet.py)
 QUIET_PYTHON = (sys.executable, "-m", "bot.quiet")
@@ -94,13 +95,16 @@ def allowed_origins(port: int, env: Mapping[str, str]) -> List[str]:
     return [origin for origin in configured if origin] or [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
-def write_endpoints(actions_port: int, runtime: Path, action_token: Optional[str] = None) -> Path:
+def write_endpoints(
+    actions_port: int, runtime: Path, action_token: Optional[str] = None, env: Optional[Mapping[str, str]] = None
+) -> Path:
     """`runtime`/endpoints.yml: endpoints.yml with this run's action server port (and secret header).
 
     A SQLite tracker store configured under `var/` lives in the runtime folder instead (the same place for
-    `make run`, whose runtime folder is `var/`). The file holds the action server's secret: mode 0600.
+    `make run`, whose runtime folder is `var/`). The stores that `env` names (TRACKER_STORE_URL,
+    LOCK_STORE_URL: bot/cluster/settings.py) replace the defaults. The file holds secrets: mode 0600.
     """
-    endpoints = yaml.safe_load(ENDPOINTS_TEMPLATE.read_text())
+    endpoints = cluster_endpoints(yaml.safe_load(ENDPOINTS_TEMPLATE.read_text()), os.environ if env is None else env)
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     if action_token:
         endpoints["action_endpoint"]["headers"] = {ACTION_TOKEN_HEADER: action_token}
@@ -117,9 +121,10 @@ def write_endpoints(actions_port: int, runtime: Path, action_token: Optional[str
 
 
 def write_runtime_credentials(env: Mapping[str, str], runtime: Path) -> Path:
-    """`runtime`/credentials.yml: the channels whose secrets `env` holds (mode 0600: it holds them)."""
+    """`runtime`/credentials.yml: the channels whose secrets `env` holds (mode 0600: it holds them); with
+    HORIZON_REDIS_URL, the socket.io channel that shares its rooms between servers."""
     path = runtime / "credentials.yml"
-    write_credentials(channels(env), path)
+    write_credentials(cluster_credentials(channels(env), env), path)
     return path
 
 
@@ -210,7 +215,7 @@ class Servers:
             self.action_token or self.env.get("ACTION_SERVER_TOKEN") or runtime_secret(self.runtime / ACTION_TOKEN_FILE)
         )
         self.actions_host = self.actions_host or self.env.get("ACTIONS_HOST") or "127.0.0.1"
-        endpoints = write_endpoints(self.actions_port, self.runtime, self.action_token)
+        endpoints = write_endpoints(self.actions_port, self.runtime, self.action_token, self.env)
         credentials = write_runtime_credentials(self.env, self.runtime)
         try:
             actions = self._spawn(

@@ -11,7 +11,8 @@ tests/unit/test_limits.py and tests/e2e/test_hostile_input.py hold them to it.
   handed to the assistant: the person gets a polite answer, in their language, that it is too long. An
   empty message gets a polite "I did not get a message".
 - Sender id: `MAX_SENDER_CHARS` characters of printable text (400 otherwise).
-- Rate: token buckets per sender id and per client address, in process memory (429 with Retry-After).
+- Rate: token buckets per sender id and per client address (429 with Retry-After), in process memory or,
+  with HORIZON_REDIS_URL, in Redis shared by all servers (bot/channels/memory.py).
   Loopback callers have no address bucket: behind a local reverse proxy that does not pass on the client's
   address every user would share one (tell Sanic to trust the proxy's header: docs/channels.md).
 """
@@ -24,10 +25,8 @@ import logging
 import math
 import time
 import unicodedata
-from collections import OrderedDict
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 import yaml
 from rasa.core.channels.channel import UserMessage
@@ -35,6 +34,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.memory import ChannelMemory, Rate, channel_memory
 from bot.paths import ROOT
 from horizon.language.choice import metadata_language
 from horizon.language.detection import detect_language
@@ -50,53 +50,11 @@ TOO_LONG, EMPTY, SLOW_DOWN = "utter_message_too_long", "utter_message_empty", "u
 KEPT_CONTROLS = frozenset("\n\t")
 
 
-@dataclass(frozen=True)
-class Rate:
-    """A token bucket: `burst` messages at once, refilled at `per_minute` messages a minute."""
-
-    burst: int
-    per_minute: float
-
-    @property
-    def per_second(self) -> float:
-        return self.per_minute / 60.0
-
-
 # One person: 30 messages at once (a burst of button clicks) and 60 a minute sustained, twice the fastest
 # conversation measured in tests/e2e/test_hostile_input.py. One address: 10 such people (an office or a
 # school behind one NAT address) at 30 messages each, sustained 600 a minute.
 SENDER_RATE = Rate(burst=30, per_minute=60)
 ADDRESS_RATE = Rate(burst=300, per_minute=600)
-
-
-class RateLimiter:
-    """Token buckets per key, in process memory, forgetting the least recently seen keys beyond `max_keys`.
-
-    A forgotten key starts again with a full bucket: the memory stays bounded under a flood of new keys,
-    at the price of letting a client that was pushed out start afresh. With several server processes each
-    keeps its own buckets (docs/channels.md).
-    """
-
-    def __init__(self, rate: Rate, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.max_keys = max_keys
-        self.clock = clock
-        self._buckets: OrderedDict[Text, Tuple[float, float]] = OrderedDict()  # key -> (tokens, when)
-
-    def take(self, key: Text) -> float:
-        """Takes one token for `key`: 0.0 when allowed, else the seconds until the next token."""
-        now = self.clock()
-        tokens, then = self._buckets.pop(key, (float(self.rate.burst), now))
-        tokens = min(float(self.rate.burst), tokens + (now - then) * self.rate.per_second)
-        wait = 0.0
-        if tokens >= 1.0:
-            tokens -= 1.0
-        else:
-            wait = (1.0 - tokens) / self.rate.per_second
-        self._buckets[key] = (tokens, now)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-        return wait
 
 
 def clean_text(text: Text) -> Text:
@@ -209,21 +167,28 @@ def refusal_for(text: Text) -> Optional[Text]:
 
 
 class MessageGuard:
-    """The limits for one channel: its rate limiters and the app it runs in (for the language slot)."""
+    """The limits for one channel: its rate buckets (:func:`channel_memory`) and the app it runs in (for the
+    language slot)."""
 
     def __init__(
         self,
         sender_rate: Rate = SENDER_RATE,
         address_rate: Rate = ADDRESS_RATE,
         clock: Callable[[], float] = time.monotonic,
+        memory: Optional[ChannelMemory] = None,
     ) -> None:
-        self.senders = RateLimiter(sender_rate, clock=clock)
-        self.addresses = RateLimiter(address_rate, clock=clock)
+        self.sender_rate = sender_rate
+        self.address_rate = address_rate
+        self.memory = memory or channel_memory(clock)
         self.app: Optional[Sanic] = None
 
-    def address_wait(self, address: Text) -> float:
+    async def sender_wait(self, sender: Text) -> float:
+        """Takes a token from the sender's bucket: 0.0 or the seconds to wait."""
+        return await self.memory.take("sender", sender, self.sender_rate)
+
+    async def address_wait(self, address: Text) -> float:
         """Takes a token from the caller's address bucket (none for loopback): 0.0 or the seconds to wait."""
-        return 0.0 if is_loopback(address) else self.addresses.take(address)
+        return 0.0 if is_loopback(address) else await self.memory.take("address", address, self.address_rate)
 
     def limit_body(self, blueprint: Blueprint, applies: Callable[[Request], bool]) -> None:
         """413 for calls of `blueprint` (those `applies` to) with a body over MAX_BODY_BYTES; remembers the app."""
@@ -252,7 +217,7 @@ class MessageGuard:
             if len(sender) > MAX_SENDER_CHARS:
                 logger.warning("Dropped a %s message with a %d-character sender id.", channel, len(sender))
                 return
-            if self.senders.take(sender) > 0:
+            if await self.sender_wait(sender) > 0:
                 logger.warning("Dropped a %s message: its sender is over the rate limit.", channel)
                 return
             message.text = clean_text(message.text or "")

@@ -84,14 +84,14 @@ class RestInput(rasa_rest.RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
-            wait = self.guard.address_wait(client_address(request))
+            wait = await self.guard.address_wait(client_address(request))
             if wait > 0:
                 return too_many(wait)
             call = parse_call(request)
             if isinstance(call, str):
                 return bad_request(call)
             sender, text, metadata = call
-            wait = self.guard.senders.take(sender)
+            wait = await self.guard.sender_wait(sender)
             if wait > 0:
                 return too_many(wait)
             text = clean_text(text)

@@ -3,7 +3,8 @@
 Slack resends an event (header `X-Slack-Retry-Num`) when the first delivery was not acknowledged in time
 or failed. Rasa's `SlackInput` drops only retries whose reason is `http_timeout`; any other redelivery is
 handled again, so the user gets the answer twice. Here an event id seen before is acknowledged with 200
-and not handled again; the ids are kept in a bounded in-process memory.
+and not handled again; the ids are kept for an hour, in a bounded in-process memory or, with
+HORIZON_REDIS_URL, in Redis shared by all servers (a redelivery may reach another one: bot/channels/memory.py).
 """
 
 import json
@@ -17,12 +18,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import MessageGuard
-from bot.channels.webhook_guard import BoundedMemory, is_webhook_post, refuse_unsigned
+from bot.channels.memory import channel_memory
+from bot.channels.webhook_guard import is_webhook_post, refuse_unsigned
 
 logger = logging.getLogger(__name__)
 
 RETRY_HEADER = "X-Slack-Retry-Num"
-REMEMBERED_EVENTS = 5_000
+SEEN_EVENTS = "slack-events"
+SEEN_EVENTS_TTL_S = 3600  # Slack retries within minutes
 
 
 def well_formed(request: Request) -> bool:
@@ -59,7 +62,7 @@ class SlackInput(rasa_slack.SlackInput):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.seen_events: BoundedMemory[Text, bool] = BoundedMemory(REMEMBERED_EVENTS)
+        self.seen_events = channel_memory()
         self.guard = MessageGuard()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -78,7 +81,7 @@ class SlackInput(rasa_slack.SlackInput):
         async def acknowledge_redelivery(request: Request) -> Optional[HTTPResponse]:
             """Runs after the signature check: a known event id gets 200 and no second answer."""
             found = event_id(request) if is_webhook_post(request) else None
-            if found is None or self.seen_events.add_if_new(found, True):
+            if found is None or await self.seen_events.add_if_new(SEEN_EVENTS, found, SEEN_EVENTS_TTL_S):
                 return None
             logger.info(
                 "Acknowledged a Slack redelivery (retry %s) without handling it again.",

@@ -160,7 +160,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             address = (request.remote_addr or request.ip) if request is not None else sid
             text = clean_text(data["message"])
             refused = refusal_for(text)
-            if self.guard.address_wait(address) > 0 or self.guard.senders.take(sender_id) > 0:
+            if await self.guard.address_wait(address) > 0 or await self.guard.sender_wait(sender_id) > 0:
                 refused = SLOW_DOWN
             if refused is not None:
                 app = request.app if request is not None else None

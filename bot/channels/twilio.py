@@ -2,7 +2,8 @@
 
 Rasa's `TwilioInput` ignores `X-Twilio-Signature`, so anyone who knows the URL can talk in any user's
 name. WhatsApp (without an approved template) has no buttons: they become a numbered list, and an answer
-"2" selects the second button's payload. The last buttons per sender are kept in process memory.
+"2" selects the second button's payload. The last buttons per sender are kept for a day, in process
+memory or, with HORIZON_REDIS_URL, in Redis shared by all servers (bot/channels/memory.py).
 """
 
 import asyncio
@@ -21,15 +22,16 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 from bot.channels.limits import MessageGuard
-from bot.channels.webhook_guard import BoundedMemory, is_webhook_post, refuse_unsigned
+from bot.channels.memory import ChannelMemory, channel_memory
+from bot.channels.webhook_guard import is_webhook_post, refuse_unsigned
 
 logger = logging.getLogger(__name__)
 
 SEND_TIMEOUT_SECONDS = 15.0
 _CHOICE = re.compile(r"\s*(\d{1,2})\s*[.)]?\s*", re.ASCII)
 
-# sender id -> payloads of the buttons last sent to that sender
-ButtonMemory = BoundedMemory[Text, List[Text]]
+BUTTONS = "whatsapp-buttons"  # sender id -> payloads of the buttons last sent to that sender
+BUTTONS_TTL_S = 24 * 3600  # WhatsApp's customer service window: no answer comes later than that
 
 
 def numbered_choices(text: Text, buttons: List[Dict[Text, Any]]) -> Text:
@@ -55,7 +57,7 @@ class TwilioOutput(rasa_twilio.TwilioOutput):
         account_sid: Optional[Text],
         auth_token: Optional[Text],
         twilio_number: Optional[Text],
-        last_buttons: ButtonMemory,
+        last_buttons: ChannelMemory,
     ) -> None:
         super().__init__(account_sid, auth_token, twilio_number)
         self.http_client = TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
@@ -73,7 +75,8 @@ class TwilioOutput(rasa_twilio.TwilioOutput):
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         """Number the buttons in one message and remember their payloads for the answer."""
-        self.last_buttons.put(recipient_id, [str(b.get("payload") or b["title"]) for b in buttons])
+        payloads = [str(b.get("payload") or b["title"]) for b in buttons]
+        await self.last_buttons.put(BUTTONS, recipient_id, payloads, BUTTONS_TTL_S)
         await self._send_message(
             {"to": recipient_id, "from_": self.twilio_number, "body": numbered_choices(text, buttons)}
         )
@@ -107,7 +110,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)
         self.webhook_url = webhook_url
         self.validator = RequestValidator(auth_token)
-        self.last_buttons: ButtonMemory = BoundedMemory()
+        self.last_buttons = channel_memory()
         self.guard = MessageGuard()
 
     def signed_url(self, request: Request) -> Text:
@@ -124,7 +127,7 @@ class TwilioInput(rasa_twilio.TwilioInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def with_numbered_choice(message: UserMessage) -> None:
             """Swap an answer like "2" for the payload of the second button last offered."""
-            payload = chosen_payload(message.text, self.last_buttons.pop(message.sender_id))
+            payload = chosen_payload(message.text, await self.last_buttons.pop(BUTTONS, message.sender_id))
             if payload is not None:
                 message.text = payload
             await on_new_message(message)

@@ -15,10 +15,16 @@ export RASA_TELEMETRY_ENABLED ?= false
 RASA_EXAMPLE_STORIES := $(VENV)/lib/python3*/site-packages/rasa/cli/initial_project/tests/test_stories.yml
 WEBCHAT := tests/browser/webchat/node_modules/.installed
 
-.PHONY: run test check train shell validate bench install system-deps rasa-cli webchat test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate report clean
+.PHONY: run cluster load test check train shell validate bench install system-deps rasa-cli webchat test-unit test-stories test-nlu cross-validate test-e2e test-browser fuzz import deliver purge migrate report clean
 
 run: $(INSTALLED) rasa-cli      ## install what is missing, train if the data changed, start everything
 	$(PY) -m bot.launcher
+
+cluster: $(INSTALLED) rasa-cli system-deps  ## CLUSTER_REPLICAS (default 2) replicas behind nginx on 5005: PostgreSQL, Redis, RabbitMQ (docs/deploy.md)
+	$(PY) -m bot.cluster
+
+load: $(INSTALLED) system-deps   ## messages/s, p50/p95, CPU and memory per replica through nginx, 1 and 2 replicas (docs/deploy.md)
+	$(PY) -m bench.cluster_load
 
 test: $(INSTALLED) rasa-cli system-deps webchat check validate train test-unit test-stories test-nlu test-e2e test-browser  ## everything, from nothing
 
@@ -40,8 +46,9 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-system-deps:                     ## Debian's Chromium for the widget's browser tests
+system-deps:                     ## Debian's Chromium (browser tests) and nginx (make cluster, the cluster tests)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null)
 
 train: $(INSTALLED)              ## train only if the training data or config changed
 	$(PY) -m bot.training

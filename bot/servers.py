@@ -178,6 +178,7 @@ class Servers:
     token: Optional[str] = None
     action_token: Optional[str] = None
     actions_host: Optional[str] = None
+    interface: Optional[str] = None  # the Rasa server's (Rasa: all interfaces); the cluster's are on loopback
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)  # by name: actions, rasa
 
     @property
@@ -197,6 +198,8 @@ class Servers:
         arguments = [*QUIET_PYTHON, "bot.rasa_server", command, "--model", str(self.model)]
         arguments += ["--endpoints", str(endpoints), "--credentials", str(credentials)]
         arguments += ["--port", str(self.port)]
+        if command == "run" and self.interface:
+            arguments += ["--interface", self.interface]
         if command == "run":
             arguments += ["--enable-api", "--cors", *self.origins]
             if self.token:

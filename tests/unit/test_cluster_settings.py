@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import pytest
 import yaml
+from sqlalchemy import create_engine, text
 
+from bot.cluster import nginx
+from bot.cluster.cluster import ensure_database
 from bot.cluster.settings import CLUSTER_SOCKETIO_CHANNEL, LOCK_STORE_TYPE, SOCKETIO_CHANNEL, TRACKER_STORE_TYPE
 from bot.servers import isolated_env, write_endpoints, write_runtime_credentials
 from horizon.privacy.retention import tracker_store_url
+from tests.postgres import PG_URL, require_postgres
 
 PG = "postgresql://postgres@127.0.0.1:5432/horizon"
 
@@ -43,3 +49,35 @@ def test_an_isolated_run_never_inherits_the_cluster_stores(tmp_path: Path) -> No
     base = {"TRACKER_STORE_URL": PG, "LOCK_STORE_URL": "redis://h", "HORIZON_REDIS_URL": "redis://h", "PATH": "/bin"}
     env = isolated_env(tmp_path, base)
     assert not {"TRACKER_STORE_URL", "LOCK_STORE_URL", "HORIZON_REDIS_URL"} & set(env)
+
+
+def test_the_nginx_configuration_is_valid_sticky_for_socketio_and_spread_otherwise(tmp_path: Path) -> None:
+    binary = nginx.nginx_binary()
+    if binary is None:
+        pytest.skip("nginx is not installed: `make system-deps`")
+    config = nginx.write_config([5101, 5102], "127.0.0.1:5999", tmp_path)
+    nginx.check(binary, config, tmp_path)  # nginx -t: raises with nginx's message
+    rendered = config.read_text()
+    sticky = rendered[rendered.index("upstream rasa_socketio") :]
+    assert "ip_hash;" in sticky[: sticky.index("}")]
+    spread = rendered[rendered.index("upstream rasa {") :]
+    assert "least_conn;" in spread[: spread.index("}")]
+    assert rendered.count("server 127.0.0.1:5101") == 2 and rendered.count("server 127.0.0.1:5102") == 2
+    socketio_location = rendered[rendered.index("location /socket.io/") :]
+    assert "proxy_set_header Upgrade $http_upgrade;" in socketio_location[: socketio_location.index("}")]
+    assert str(tmp_path / "nginx.pid") in rendered and "access_log off;" in rendered
+
+
+def test_the_cluster_creates_its_database_once() -> None:
+    require_postgres()
+    url = PG_URL.rsplit("/", 1)[0] + f"/horizon_created_{uuid.uuid4().hex[:8]}"
+    try:
+        assert ensure_database(url) is True
+        assert ensure_database(url) is False
+    finally:
+        admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"'))
+        admin.dispose()
+    with pytest.raises(ValueError):
+        ensure_database(PG_URL.rsplit("/", 1)[0] + "/bad-name; drop")

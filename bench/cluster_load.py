@@ -4,13 +4,14 @@ For 1 and then 2 replicas (CLUSTER_LOAD_REPLICAS, e.g. "1,2"), each started as `
 (bot/cluster/cluster.py) on a scratch PostgreSQL database and the machine's Redis: REST messages through
 nginx in two shapes,
 
-- short: new conversations of one message (a first question from the campaign page),
-- long: conversations of 10 messages (a person who keeps asking),
+- short: 100 new conversations of one message (a first question from the campaign page),
+- long: 20 conversations of 10 messages (a person who keeps asking),
 
 at CLUSTER_LOAD_CONCURRENCY conversations at once (default 10). Reports messages/s, p50/p95 latency, the
 CPU seconds all servers (Rasa, actions, nginx) spent per message, memory per replica (Rasa + actions
 RSS) and PostgreSQL rows written per message. Printed, and written to bench/results/cluster.json.
-Bounded: about 4 minutes per replica count on 2 cores, most of it loading models.
+Each replica is warmed up first (its first messages load lazy parts). Bounded: 2 to 3 minutes per replica
+count on 2 cores.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def events_written(database: str) -> int:
 
 def measure(cluster: Cluster, database: str, shape: str, concurrency: int) -> Dict[str, Any]:
     """One load shape through nginx; CPU of every process of the cluster, per message."""
-    scripts, rounds = (SHORT, 6) if shape == "short" else (LONG, 1)
+    scripts, rounds = (SHORT, 10) if shape == "short" else (LONG, 2)
     pids = cluster.pids()
     cpu_before = sum(cpu_s(pid) or 0.0 for pid in pids.values())
     rows_before = events_written(database)
@@ -119,7 +120,8 @@ def run(replicas: int, concurrency: int, work: Path) -> Dict[str, Any]:
     cluster.start()
     try:
         start_s = time.perf_counter() - started
-        asyncio.run(run_load(cluster.url, SHORT, 2, 1))  # warm-up: first calls load lazy parts
+        for servers in cluster.servers:  # warm-up, each replica itself: its first messages load lazy parts
+            asyncio.run(run_load(servers.url, SHORT + LONG, 4, 2))
         shapes = [measure(cluster, database, shape, concurrency) for shape in ("short", "long")]
         return {"replicas": replicas, "start_s": round(start_s), "memory_mb": memory(cluster), "loads": shapes}
     finally:

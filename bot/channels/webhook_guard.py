@@ -46,8 +46,8 @@ def refuse_unsigned(blueprint: Blueprint, channel: str, is_authentic: Callable[[
 class BoundedMemory(Generic[K, V]):
     """A small in-process memory that forgets its oldest entries beyond `max_entries`.
 
-    Good enough for one server process; with several processes each keeps its own (documented in
-    docs/channels.md).
+    The in-process side of bot/channels/memory.py; with several processes the Redis side is shared
+    (docs/channels.md).
     """
 
     def __init__(self, max_entries: int = 10_000) -> None:

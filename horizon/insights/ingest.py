@@ -224,9 +224,9 @@ def _bot_event(raw: str) -> Dict[str, Any]:
     return {"metadata": {"utter_action": match.group(1)}}
 
 
-def brussels_today() -> date:
+def brussels_today(now: Optional[float] = None) -> date:
     """Today in Brussels: the day the analytics store files a fact under (the machine's clock may run in UTC)."""
-    return datetime.now(ZONE).date()
+    return datetime.fromtimestamp(time.time() if now is None else now, ZONE).date()
 
 
 @functools.lru_cache(maxsize=4096)

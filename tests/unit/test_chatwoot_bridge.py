@@ -247,7 +247,8 @@ def test_an_agents_reply_reaches_the_person_and_is_recorded(bridge, stub) -> Non
     asyncio.run(paused_conversation(bridge["agent"]))
     answer = post(bridge["app"], stub.agent_reply(101, "Dag, ik ben Anna van 11.11.11."))
     assert (answer.status, answer.json["status"]) == (200, "relayed")
-    assert bridge["widget"].output.messages == [{"recipient_id": CHAT.sender_id, "text": "Dag, ik ben Anna van 11.11.11."}]
+    reply = {"recipient_id": CHAT.sender_id, "text": "Dag, ik ben Anna van 11.11.11."}
+    assert bridge["widget"].output.messages == [reply]
     tracker = asyncio.run(bridge["agent"].processor.get_tracker(CHAT.sender_id))
     assert bot_texts(tracker)[-1] == "Dag, ik ben Anna van 11.11.11."
     assert tracker.is_paused()  # the assistant still keeps quiet

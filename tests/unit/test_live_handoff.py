@@ -123,9 +123,7 @@ async def test_the_answers_are_a_clear_yes_or_no(dispatcher, domain, text, expec
 
 
 async def test_yes_hands_over_masked_and_pauses(stub, dispatcher, domain, engine: Engine) -> None:
-    events = await ActionHandoffLive().run(
-        dispatcher, tracker(PERSONAL, {DETAILS: False, CONSENT: True}), domain
-    )
+    events = await ActionHandoffLive().run(dispatcher, tracker(PERSONAL, {DETAILS: False, CONSENT: True}), domain)
     assert dispatcher.messages[-1]["response"] == "utter_handoff_live_started"
     assert events[-1] == ConversationPaused()
     conversation = stub.only_conversation()

@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 from bot.channels.webhook_guard import secrets_match
 from horizon.db import get_engine
 from horizon.insights.ingest import brussels_today, ingest
+from horizon.insights.queue_source import broker_settings, ingest_queue
 from horizon.insights.report import collect, render
 from horizon.insights.tracker_source import TrackerStoreSource
 from horizon.schema import ensure_schema
@@ -100,8 +101,11 @@ def refresh(store: Any, start: date, end: date) -> str:
     """New events in (when the tracker store is an SQL one), the report out; one request at a time."""
     with _refreshing:
         engine = ensure_schema(get_engine())
+        broker = broker_settings()
         events = store_engine(store)
-        if events is not None:
+        if broker is not None:  # cluster mode: the replicas' events come through the event queue
+            ingest_queue(engine, broker)
+        elif events is not None:
             ingest(engine, TrackerStoreSource(events))
         return render(collect(engine, start, end))
 

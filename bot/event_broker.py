@@ -198,6 +198,6 @@ class MaskingPikaEventBroker(PikaEventBroker):
                 f"RabbitMQ: {len(self._waiting)} event(s) not published at shutdown (they are in the tracker store)"
             )
         try:
-            await super().close()
+            await asyncio.wait_for(super().close(), self.close_timeout_s)
         except Exception as error:
             logger.warning(f"RabbitMQ connection not closed cleanly ({type(error).__name__})")

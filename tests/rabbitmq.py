@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator, List, Optional, Set
 
 import pytest
@@ -61,14 +62,20 @@ async def _drain(settings: BrokerSettings, ack: bool) -> List[bytes]:
         return bodies
 
 
+def _run(coroutine: Any) -> Any:
+    """Runs ``coroutine`` on a loop of its own, in a thread: callable from async tests too."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def read_queue(settings: BrokerSettings) -> List[bytes]:
     """Every message in the queue, taken out (acknowledged)."""
-    return asyncio.run(_drain(settings, ack=True))
+    return _run(_drain(settings, ack=True))
 
 
 def peek_queue(settings: BrokerSettings) -> List[bytes]:
     """Every message in the queue, left in it (taken without acknowledgement, then given back)."""
-    return asyncio.run(_drain(settings, ack=False))
+    return _run(_drain(settings, ack=False))
 
 
 def publish_raw(settings: BrokerSettings, bodies: List[Dict[str, Any]]) -> None:
@@ -84,7 +91,7 @@ def publish_raw(settings: BrokerSettings, bodies: List[Dict[str, Any]]) -> None:
                 message = aio_pika.Message(json.dumps(body).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
                 await channel.default_exchange.publish(message, routing_key=settings.queue)
 
-    asyncio.run(run())
+    _run(run())
 
 
 def delete(settings: BrokerSettings) -> None:
@@ -99,7 +106,7 @@ def delete(settings: BrokerSettings) -> None:
             with contextlib.suppress(Exception):
                 await channel.exchange_delete(settings.exchange)
 
-    asyncio.run(run())
+    _run(run())
 
 
 @contextlib.contextmanager

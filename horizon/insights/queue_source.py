@@ -25,9 +25,10 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
@@ -44,6 +45,8 @@ DEFAULT_EXCHANGE = "horizon-events"
 #: Event ids remembered in the checkpoint; at least one run's messages (``batch``) so a repeated run is caught.
 SEEN_WINDOW = 20_000
 DEFAULT_BATCH = 10_000
+EXTRA_MESSAGES = 1_000  # taken beyond a batch to complete the messages it ends in
+INCOMPLETE_WAITS, INCOMPLETE_WAIT_S = 4, 0.5  # how long a run waits for the rest of a message's events
 TIMEOUT_S = 10.0
 
 
@@ -85,6 +88,33 @@ def broker_settings(env: Optional[Mapping[str, str]] = None) -> Optional[BrokerS
         (env.get(QUEUE_SETTING) or "").strip() or DEFAULT_QUEUE,
         (env.get(EXCHANGE_SETTING) or "").strip() or DEFAULT_EXCHANGE,
     )
+
+
+def _order(body: Dict[str, Any]) -> Tuple[float, int]:
+    """Where an event stands: when its replica stored it, and its place among the events stored with it."""
+    stored_at, part = body.get("stored_at"), body.get("part")
+    index = part[0] if isinstance(part, list) and part and isinstance(part[0], int) else 0
+    return (float(stored_at) if isinstance(stored_at, (int, float)) else 0.0, index)
+
+
+def _save_of(body: Dict[str, Any]) -> Tuple[Any, Any]:
+    """The events one replica stored at once share their conversation and ``stored_at``."""
+    return body.get("sender_id"), body.get("stored_at")
+
+
+def _incomplete(taken: List[Tuple[Any, Dict[str, Any]]]) -> Dict[Tuple[Any, Any], int]:
+    """The saves of which ``taken`` lacks events, with how many it lacks (each event counted once, whatever
+    its copies)."""
+    have: Dict[Tuple[Any, Any], Set[Any]] = {}
+    size: Dict[Tuple[Any, Any], int] = {}
+    for _message, body in taken:
+        part = body.get("part")
+        if not (isinstance(part, list) and len(part) == 2 and isinstance(part[1], int)):
+            continue
+        key = _save_of(body)
+        have.setdefault(key, set()).add(part[0])
+        size[key] = part[1]
+    return {key: size[key] - len(parts) for key, parts in have.items() if len(parts) < size[key]}
 
 
 def message_id(body: Dict[str, Any]) -> str:
@@ -149,40 +179,86 @@ class QueueSource:
     # --- EventSource ----------------------------------------------------------------------------------------
 
     def events(self, checkpoint: Dict[str, Any]) -> Iterator[EventRecord]:
-        """The queue's messages (up to ``batch``) as events, skipping those ingested already."""
+        """The queue's messages (about ``batch``) as events, skipping those ingested already, in the order
+        their replicas stored them (``stored_at``, then ``part``). A message's events are taken whole: a run
+        that would end in the middle of one takes a few more messages, and gives back those still missing
+        some (they come again at the head of the queue)."""
         self._seen = OrderedDict((i, None) for i in checkpoint.get("seen") or [])
         self._last, self.received, self.duplicates = None, 0, 0
-        number = self._number = int(checkpoint.get("number") or 0)
-        while self.received < self.batch:
-            messages = self._loop.run_until_complete(self._take(min(500, self.batch - self.received)))
+        taken: List[Tuple[Any, Dict[str, Any]]] = []
+        self._fetch(taken, self.batch)
+        waited = 0
+        while True:
+            incomplete = _incomplete(taken)
+            if not incomplete or len(taken) >= self.batch + EXTRA_MESSAGES:
+                break
+            if not self._fetch(taken, sum(incomplete.values())):  # the rest is on its way, or lost with a replica
+                if waited >= INCOMPLETE_WAITS:
+                    break
+                waited += 1
+                time.sleep(INCOMPLETE_WAIT_S)
+        held = [message for message, body in taken if _save_of(body) in incomplete]
+        if held:
+            self._loop.run_until_complete(asyncio.wait_for(self._give_back_some(held), TIMEOUT_S))
+        kept = [(message, body) for message, body in taken if _save_of(body) not in incomplete]
+        for message, _body in kept:
+            self._settle_with_run(message)
+        bodies = []
+        for _message, body in kept:
+            identity = message_id(body)
+            if identity in self._seen:
+                continue
+            self._seen[identity] = None
+            if body["event"] is not None:
+                bodies.append(body)
+        bodies.sort(key=_order)
+        first = int(checkpoint.get("number") or 0) + 1
+        self._number = first - 1 + len(bodies)
+        for number, body in enumerate(bodies, start=first):
+            kind = str(body["event"])
+            yield EventRecord(
+                number,
+                str(body.get("sender_id") or ""),
+                kind,
+                body,
+                body.get("name") if kind == "action" else None,
+                body.get("timestamp"),
+            )
+
+    def _fetch(self, taken: List[Tuple[Any, Dict[str, Any]]], count: int) -> int:
+        """Up to ``count`` more messages into ``taken``, except copies of events ingested already (and
+        messages that are not events): those are acknowledged with the run. Returns how many came."""
+        came = 0
+        while came < count:
+            messages = self._loop.run_until_complete(self._take(min(500, count - came)))
             if not messages:
                 break
             for message in messages:
-                self._last = message
+                came += 1
                 self.received += 1
                 try:
                     body = json.loads(message.body)
                 except ValueError:
-                    logger.warning("insights: a message of the event queue is not JSON; skipped")
-                    continue
+                    body = None
                 if not isinstance(body, dict) or "event" not in body:
+                    logger.warning("insights: a message of the event queue is not an event; skipped")
+                    self._settle_with_run(message)
                     continue
-                identity = message_id(body)
-                if identity in self._seen:
+                if message_id(body) in self._seen:  # ingested already: a redelivery or a publisher's retry
                     self.duplicates += 1
+                    self._settle_with_run(message)
                     continue
-                self._seen[identity] = None
-                number += 1
-                self._number = number
-                kind = str(body["event"])
-                yield EventRecord(
-                    number,
-                    str(body.get("sender_id") or ""),
-                    kind,
-                    body,
-                    body.get("name") if kind == "action" else None,
-                    body.get("timestamp"),
-                )
+                taken.append((message, body))
+        return came
+
+    def _settle_with_run(self, message: Any) -> None:
+        """``message`` is acknowledged with the run (the latest one acknowledges all before it)."""
+        if self._last is None or message.delivery_tag > self._last.delivery_tag:
+            self._last = message
+
+    async def _give_back_some(self, messages: List[Any]) -> None:
+        for message in messages:
+            await message.nack(requeue=True)
 
     async def _take(self, count: int) -> List[Any]:
         """Up to ``count`` messages, not acknowledged."""

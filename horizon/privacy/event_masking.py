@@ -22,7 +22,10 @@ What is masked, per published event (the dictionaries of ``Event.as_dict()`` plu
 
 Each masked event carries ``event_id``, a keyed digest of the pseudonym, the event's position in the
 conversation and its type and time: the same event published twice (a retry) has the same id, so a consumer
-can drop the second copy.
+can drop the second copy. And ``stored_at``, the time its replica stored it: replicas publish on their own,
+so the events of one conversation can reach the queue out of order (a replica that lost RabbitMQ for a
+while sends its events late); sorting by ``stored_at`` (stable) gives the conversation's order back, since a
+conversation's next message is stored only after the previous answer went out.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from horizon.insights.ingest import passage_of
@@ -130,10 +134,13 @@ class EventMasker:
         events: Sequence[Dict[str, Any]],
         first: Optional[int] = None,
         earlier: Iterable[Dict[str, Any]] = (),
+        stored_at: Optional[float] = None,
     ) -> List[Dict[str, Any]]:
         """``events`` (new events of one conversation, as ``Event.as_dict()``) masked, each with ``sender_id``
-        (the pseudonym) and ``event_id``. ``first``: the position of the first one in the conversation's
-        stored events; ``earlier``: the conversation's events before them (slot and session events suffice)."""
+        (the pseudonym), ``event_id`` and ``stored_at`` (default: now). ``first``: the position of the first one
+        in the conversation's stored events; ``earlier``: the conversation's events before them (slot and
+        session events suffice)."""
+        stored_at = time.time() if stored_at is None else stored_at
         earlier = list(earlier)
         personal = personal_values(earlier) | personal_values(events)
         asking = _asking(earlier)
@@ -148,6 +155,8 @@ class EventMasker:
             body = {"sender_id": name, **mask_event(event, personal, in_form=asking)}
             position = None if first is None else first + index
             body["event_id"] = self.event_id(name, position, event)
+            body["stored_at"] = stored_at
+            body["part"] = [index, len(events)]
             masked.append(body)
         return masked
 

@@ -3,8 +3,9 @@
 Closed by default: without ``HORIZON_INSIGHTS_TOKEN`` in the environment the route answers 404, as if it did
 not exist. With it, a request must carry the token, as ``Authorization: Bearer <token>`` (scripts) or as the
 password of HTTP Basic authentication with any user name (a browser asks for it); anything else gets 401.
-The comparison takes constant time. Each request first ingests the tracker store's new events (only those:
-see horizon/insights/ingest.py), then renders the report (``?from=YYYY-MM-DD&to=YYYY-MM-DD``, default the
+The comparison takes constant time. Each request first ingests the new events (only those: see
+horizon/insights/ingest.py; the tracker store's, or the event queue's when ``EVENT_BROKER_URL`` is set), then
+renders the report (``?from=YYYY-MM-DD&to=YYYY-MM-DD``, default the
 last 30 days). Serve it over HTTPS only (behind the same proxy as the widget): Basic authentication sends
 the token with every request.
 

@@ -66,7 +66,7 @@ def container_endpoints(env: Mapping[str, str], runtime: Path) -> Path:
     runtime.mkdir(parents=True, exist_ok=True)
     runtime.chmod(0o700)
     port = int(env.get("ACTIONS_PORT") or DEFAULT_ACTIONS_PORT)
-    endpoints = write_endpoints(port, runtime, env.get("ACTION_SERVER_TOKEN") or None)
+    endpoints = write_endpoints(port, runtime, env.get("ACTION_SERVER_TOKEN") or None, env)
     settings = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
     settings["action_endpoint"]["url"] = action_url(env)
     descriptor = os.open(endpoints, os.O_WRONLY | os.O_TRUNC)

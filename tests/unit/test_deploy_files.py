@@ -48,10 +48,6 @@ PENDING: Dict[str, str] = {
     "TRACKER_STORE_URL": "cluster",
     "LOCK_STORE_URL": "cluster",
     "HORIZON_REDIS_URL": "cluster",
-    "EVENT_BROKER_URL": "broker",
-    "EVENT_BROKER_PSEUDONYM_KEY": "broker",
-    "EVENT_BROKER_QUEUE": "broker",
-    "EVENT_BROKER_EXCHANGE": "broker",
 }
 #: Variables read by Rasa itself, not by the project's code (checked against Rasa's installed source).
 RASA_READS = ("SANIC_WORKERS", "TICKET_LOCK_LIFETIME", "RASA_TELEMETRY_ENABLED")

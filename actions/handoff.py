@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import current_language, latest_intent
+from actions.live_handoff import offer_now, start_events
 from actions.volunteer_form import REASKED, REQUESTED, AskVolunteerSlot, _reask, is_fresh, validate_email_slot
 from horizon.db import DatabaseUnavailable, run_db
 from horizon.handoff.delivery import deliver_message
@@ -78,12 +79,17 @@ def availability(hours: Optional[OfficeHours], now: datetime, language: str) -> 
 
 
 class ActionOfferHuman(Action):
-    """Tells the person how to reach someone of the team, and whether someone is there now."""
+    """Tells the person how to reach someone of the team, and whether someone is there now; with a live desk
+    configured and the team there, starts the live hand-off (``live_handoff_form``) instead."""
 
     def name(self) -> Text:
         return "action_offer_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        live = offer_now(tracker)  # a Chatwoot desk is configured (actions/live_handoff.py)
+        if live is not None:
+            dispatcher.utter_message(**live)
+            return start_events(tracker) if live["response"] == "utter_handoff_live_open" else []
         answer = availability(from_env(os.environ), datetime.now(timezone.utc), current_language(tracker))
         dispatcher.utter_message(**answer)
         return []

@@ -6,6 +6,7 @@
   process too, so that no email address or phone number reaches the server's log; Sanic's access log is
   dropped whatever the log level (its lines carry the URL, and a URL carries the conversation id, which is
   a phone number on WhatsApp, and the API token).
+- Hand-off: a paused conversation's messages go to the team's Chatwoot desk (`bot.handoff`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot import speedups
+from bot import handoff, speedups
 from horizon.redaction import install_log_redaction
 
 ACCESS_LOGGER = "sanic.access"
@@ -26,6 +27,7 @@ def drop_access_log(_record: logging.LogRecord) -> bool:
 
 def apply_fixes() -> None:
     speedups.install()
+    handoff.install()  # the person's messages to the team's desk while a conversation is handed over
     install_log_redaction()
     logging.getLogger(ACCESS_LOGGER).addFilter(drop_access_log)
 

@@ -29,6 +29,7 @@ from bot.channels.credentials import channel_variables, channels, write_credenti
 from bot.cluster.settings import cluster_credentials, cluster_endpoints
 from bot.paths import MODEL, ROOT, VAR
 from bot.quiet import DEFAULTS, quiet_env
+from horizon.insights.queue_source import broker_settings
 
 READY_TIMEOUT_S = 300  # a loaded machine (training next door) can take minutes to load the model
 STOP_TIMEOUT_S = 20
@@ -37,10 +38,12 @@ ALLOWED_ORIGINS = "HORIZON_ALLOWED_ORIGINS"
 API_TOKEN_FILE = "rasa-auth-token"  # in the runtime folder, when RASA_AUTH_TOKEN is not set
 ACTION_TOKEN_FILE = "action-server-token"  # in the runtime folder, when ACTION_SERVER_TOKEN is not set
 ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
+PSEUDONYM_KEY_SETTING = "EVENT_BROKER_PSEUDONYM_KEY"
+PSEUDONYM_KEY_FILE = "event-broker-key"  # in the runtime folder, when EVENT_BROKER_PSEUDONYM_KEY is not set
 
 # Settings an isolated run must not inherit: they send mail or webhooks, pick a database, or change what the
 # servers store and how long. A test that needs one passes it explicitly.
-CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_", "HANDOFF_")
+CLEARED_PREFIXES = ("NOTIFY_", "SMTP_", "EMAIL_", "HORIZON_", "SIGNUP_", "HANDOFF_", "EVENT_BROKER_")
 CLEARED = ("DATABASE_URL", "RASA_AUTH_TOKEN", "LOG_LEVEL", "TRACKER_STORE_URL", "LOCK_STORE_URL")
 QUIET = dict(DEFAULTS)  # an isolated run: telemetry off and TensorFlow quiet, whatever the developer set
 #: `python -m` with the known third-party deprecation warnings silenced (bot/quiet.py)
@@ -95,6 +98,28 @@ def allowed_origins(port: int, env: Mapping[str, str]) -> List[str]:
     return [origin for origin in configured if origin] or [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
+def event_broker_endpoint(env: Mapping[str, str], runtime: Path) -> Optional[Dict[str, Any]]:
+    """The `event_broker` section for `EVENT_BROKER_URL` (cluster mode), None without it.
+
+    Rasa's RabbitMQ broker, masking (bot/event_broker.py), to the durable queue `EVENT_BROKER_QUEUE` bound to
+    the fanout exchange `EVENT_BROKER_EXCHANGE`. The sender pseudonyms' key is `EVENT_BROKER_PSEUDONYM_KEY`
+    (set the same on every replica), else a secret kept in the runtime folder (replicas sharing it agree).
+    """
+    settings = broker_settings(env)
+    if settings is None:
+        return None
+    key = env.get(PSEUDONYM_KEY_SETTING) or runtime_secret(runtime / PSEUDONYM_KEY_FILE)
+    return {
+        "type": "bot.event_broker.MaskingPikaEventBroker",
+        **settings.parts,
+        "queues": [settings.queue],
+        "exchange_name": settings.exchange,
+        "pseudonym_key": key,
+        "connection_attempts": 1,  # the broker keeps trying in the background (bot/event_broker.py)
+        "retry_delay_in_seconds": 2,
+    }
+
+
 def write_endpoints(
     actions_port: int, runtime: Path, action_token: Optional[str] = None, env: Optional[Mapping[str, str]] = None
 ) -> Path:
@@ -102,9 +127,14 @@ def write_endpoints(
 
     A SQLite tracker store configured under `var/` lives in the runtime folder instead (the same place for
     `make run`, whose runtime folder is `var/`). The stores that `env` names (TRACKER_STORE_URL,
-    LOCK_STORE_URL: bot/cluster/settings.py) replace the defaults. The file holds secrets: mode 0600.
+    LOCK_STORE_URL: bot/cluster/settings.py) replace the defaults; with `EVENT_BROKER_URL` events also go to
+    RabbitMQ. `env` defaults to this process's environment. The file holds secrets: mode 0600.
     """
-    endpoints = cluster_endpoints(yaml.safe_load(ENDPOINTS_TEMPLATE.read_text()), os.environ if env is None else env)
+    env = os.environ if env is None else env
+    endpoints = cluster_endpoints(yaml.safe_load(ENDPOINTS_TEMPLATE.read_text()), env)
+    broker = event_broker_endpoint(env, runtime)
+    if broker is not None:
+        endpoints["event_broker"] = broker
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     if action_token:
         endpoints["action_endpoint"]["headers"] = {ACTION_TOKEN_HEADER: action_token}

@@ -23,6 +23,13 @@ metadata) and the forgetting action's own events onwards (its answer, the reset 
 Rasa is about to reuse is rewritten in place to the same events, and so is the cache, so nothing erased is
 ever written back. On SQLite the deletion runs with `secure_delete` and is followed by a WAL checkpoint, so
 the erased rows are not left in the files (horizon.privacy.erasure).
+
+Event broker (cluster mode, bot/event_broker.py): after each commit the store streams exactly the rows that
+transaction wrote, with their positions in the conversation's stored events, so every event of every
+replica is published once, after it is stored: not before the write as Rasa's `SQLTrackerStore.save` does
+(an event whose write fails is never published), and not by comparing against a fresh read (two replicas,
+or a cache that just proved itself current, never publish an event twice). A forgotten conversation
+publishes what replaced it, as stored: the forget marker that the insights act on, no erased event again.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Text, Tuple, T
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.conversation import Dialogue
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event as sa_event
@@ -95,6 +102,21 @@ def after_forgetting(events: List[Event], marker: int) -> List[Event]:
     return kept + tail
 
 
+@dataclass(frozen=True)
+class Written:
+    """What one save stored: the new events (as dictionaries), where the first of them stands among the
+    conversation's stored events, and the conversation's events before them."""
+
+    events: List[Dict[Text, Any]]
+    first: int
+    earlier: List[Event]
+
+
+NOTHING_WRITTEN = Written([], 0, [])
+#: Events that decide how later ones are masked before publishing (form answers, the form's question).
+MASKING_CONTEXT = (SlotSet, SessionStarted, Restarted)
+
+
 def _in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
     """SQL's `timestamp >= session_start`, where NULL compares false; no session start means all events."""
     return session_start is None or (timestamp is not None and timestamp >= session_start)
@@ -140,19 +162,47 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return await self._in_thread(self._keys)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Appends the events the database does not hold yet, as `SQLTrackerStore.save` does."""
-        await self.stream_events(tracker)
+        """Appends the events the database does not hold yet, as `SQLTrackerStore.save` does, then streams
+        them to the event broker."""
         sender_id = tracker.sender_id
         known = self._cache.pop(sender_id, None)  # if the write fails we no longer know what is stored
         events = list(tracker.events)
         marker = forget_marker(events)
-        session, kept = await self._in_thread(self._append, sender_id, known, events, marker)
+        session, kept, written = await self._in_thread(self._append, sender_id, known, events, marker)
         if kept is not None:  # forgotten: Rasa's tracker object must not hold (and later re-save) the old events
             tracker.events.clear()
             tracker.recreate_from_dialogue(Dialogue(sender_id, kept))
             logger.info("Forgot the events of a conversation on request")
         self._remember(sender_id, session)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+        await self.stream_events(tracker, written)
+
+    async def stream_events(self, tracker: DialogueStateTracker, written: Optional[Written] = None) -> None:
+        """Publishes the events one save stored (`written`), once, after their commit.
+
+        Without `written` (a caller outside `save`), Rasa's way: the tracker's events that the store does
+        not hold. A broker that masks whole conversations (bot.event_broker) receives the events together,
+        with their positions and the conversation's earlier form answers; any other broker one by one, as
+        Rasa's stores publish them. Publishing never fails the message: the events are stored already.
+        """
+        broker = self.event_broker
+        if broker is None:
+            return
+        if written is None:
+            await super().stream_events(tracker)
+            return
+        if not written.events:
+            return
+        try:
+            publish_conversation = getattr(broker, "publish_conversation", None)
+            if publish_conversation is not None:
+                earlier = [e.as_dict() for e in written.earlier if isinstance(e, MASKING_CONTEXT)]
+                publish_conversation(tracker.sender_id, written.events, written.first, earlier)
+            else:
+                for data in written.events:
+                    broker.publish({"sender_id": tracker.sender_id, **data})
+        except Exception as error:  # the conversation goes on; the events are in the database
+            logger.error(f"Events of a conversation not handed to the event broker ({type(error).__name__})")
 
     # --- the cache ----------------------------------------------------------------------------------------
 
@@ -205,48 +255,56 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _append(
         self, sender_id: Text, known: Optional[CachedSession], events: List[Any], marker: Optional[int] = None
-    ) -> Tuple[CachedSession, Optional[List[Event]]]:
+    ) -> Tuple[CachedSession, Optional[List[Event]], Written]:
         """Writes the new events; when they hold a new forget marker, erases the conversation first. Returns
-        what is stored, and the events that remain when the conversation was forgotten (else None)."""
+        what is stored, the events that remain when the conversation was forgotten (else None), and what
+        this transaction wrote (for the event broker)."""
         with self.engine.begin() as connection:
             rows, max_id = self._fingerprint(connection, sender_id)
             if known is None or (known.rows, known.max_id) != (rows, max_id):
                 known = self._load(connection, sender_id, rows, max_id)
             if marker is not None and marker >= len(known.events):
                 kept = after_forgetting(events, marker)
-                session = self._replace(connection, sender_id, kept)
+                session, dicts = self._replace(connection, sender_id, kept)
             else:
-                return self._insert(connection, sender_id, known, events), None
+                session, dicts = self._insert(connection, sender_id, known, events)
+                return session, None, Written(dicts, rows, events[: len(known.events)]) if dicts else NOTHING_WRITTEN
         checkpoint(self.engine)
-        return session, kept
+        return session, kept, Written(dicts, 0, [])
 
-    def _replace(self, connection: sa.engine.Connection, sender_id: Text, kept: List[Event]) -> CachedSession:
+    def _replace(
+        self, connection: sa.engine.Connection, sender_id: Text, kept: List[Event]
+    ) -> Tuple[CachedSession, List[Dict[Text, Any]]]:
         """Every stored event of the conversation deleted, `kept` written instead."""
         connection.execute(self._table.delete().where(self._table.c.sender_id == sender_id))
-        connection.execute(self._table.insert(), [self._record(sender_id, event) for event in kept])
+        dicts = [event.as_dict() for event in kept]
+        connection.execute(
+            self._table.insert(), [self._record(sender_id, e, d) for e, d in zip(kept, dicts, strict=True)]
+        )
         rows, max_id = self._fingerprint(connection, sender_id)
-        return self._load(connection, sender_id, rows, max_id)
+        return self._load(connection, sender_id, rows, max_id), dicts
 
     def _insert(
         self, connection: sa.engine.Connection, sender_id: Text, known: CachedSession, events: List[Any]
-    ) -> CachedSession:
+    ) -> Tuple[CachedSession, List[Dict[Text, Any]]]:
         """The events after those the database holds, appended."""
         new = events[len(known.events) :]
         if not new:
-            return known
-        records = [self._record(sender_id, event) for event in new]
+            return known, []
+        dicts = [event.as_dict() for event in new]
+        records = [self._record(sender_id, event, data) for event, data in zip(new, dicts, strict=True)]
         connection.execute(self._table.insert(), records)
         rows, max_id = self._fingerprint(connection, sender_id)
         if any(record["type_name"] == SESSION_STARTED for record in records):
-            return self._load(connection, sender_id, rows, max_id)
+            return self._load(connection, sender_id, rows, max_id), dicts
         start = known.session_start
         kept = tuple(r["data"] for r in records if _in_session(r["timestamp"], start))
-        return CachedSession(known.events + kept, start, rows, max_id)
+        return CachedSession(known.events + kept, start, rows, max_id), dicts
 
     @staticmethod
-    def _record(sender_id: Text, event: Any) -> Dict[Text, Any]:
+    def _record(sender_id: Text, event: Any, data: Optional[Dict[Text, Any]] = None) -> Dict[Text, Any]:
         """One row, exactly as `SQLTrackerStore.save` writes it."""
-        data = event.as_dict()
+        data = event.as_dict() if data is None else data
         return {
             "sender_id": sender_id,
             "type_name": event.type_name,

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from horizon.db import DatabaseUnavailable, is_unavailable_error
 from horizon.handoff.delivery import deliver_due_messages
+from horizon.handoff.live import purge_chats
 from horizon.handoff.messages import purge_messages
 from horizon.initiatives.importer import (
     SAMPLE_CSV,
@@ -122,6 +123,9 @@ def _purge(args: argparse.Namespace) -> str:
     lines = [f"{verb} {removed} sign-up(s) not updated for {days} days"]
     lines.append(
         f"{verb} {purge_messages(days, dry_run=args.dry_run)} message(s) left for the team over {days} days ago"
+    )
+    lines.append(
+        f"{verb} {purge_chats(days, dry_run=args.dry_run)} unresolved hand-off(s) to the desk over {days} days old"
     )
     conversation_days = args.conversation_days if args.conversation_days is not None else conversation_retention_days()
     conversations = purge_conversations(conversation_days, endpoints=args.endpoints, dry_run=args.dry_run)

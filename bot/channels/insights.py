@@ -3,8 +3,9 @@
 Closed by default: without ``HORIZON_INSIGHTS_TOKEN`` in the environment the route answers 404, as if it did
 not exist. With it, a request must carry the token, as ``Authorization: Bearer <token>`` (scripts) or as the
 password of HTTP Basic authentication with any user name (a browser asks for it); anything else gets 401.
-The comparison takes constant time. Each request first ingests the tracker store's new events (only those:
-see horizon/insights/ingest.py), then renders the report (``?from=YYYY-MM-DD&to=YYYY-MM-DD``, default the
+The comparison takes constant time. Each request first ingests the new events (only those: see
+horizon/insights/ingest.py; the tracker store's, or the event queue's when ``EVENT_BROKER_URL`` is set), then
+renders the report (``?from=YYYY-MM-DD&to=YYYY-MM-DD``, default the
 last 30 days). Serve it over HTTPS only (behind the same proxy as the widget): Basic authentication sends
 the token with every request.
 
@@ -32,6 +33,7 @@ from sanic.response import HTTPResponse
 from bot.channels.webhook_guard import secrets_match
 from horizon.db import get_engine
 from horizon.insights.ingest import brussels_today, ingest
+from horizon.insights.queue_source import broker_settings, ingest_queue
 from horizon.insights.report import collect, render
 from horizon.insights.tracker_source import TrackerStoreSource
 from horizon.schema import ensure_schema
@@ -100,8 +102,11 @@ def refresh(store: Any, start: date, end: date) -> str:
     """New events in (when the tracker store is an SQL one), the report out; one request at a time."""
     with _refreshing:
         engine = ensure_schema(get_engine())
+        broker = broker_settings()
         events = store_engine(store)
-        if events is not None:
+        if broker is not None:  # cluster mode: the replicas' events come through the event queue
+            ingest_queue(engine, broker)
+        elif events is not None:
             ingest(engine, TrackerStoreSource(events))
         return render(collect(engine, start, end))
 

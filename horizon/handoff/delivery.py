@@ -23,10 +23,11 @@ from horizon.volunteers.notify import (
     DeliveryReport,
     NotConfigured,
     NotifyConfig,
-    new_message,
+    language_name,
     record_failed_attempt,
     send_smtp,
     send_webhook,
+    team_email,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,20 +50,19 @@ def build_message_email(job: MessageJob, config: NotifyConfig) -> EmailMessage:
     """A short Dutch e-mail to the team (the organisation's working language); replying answers the person."""
     if not config.central_email:
         raise NotConfigured("no recipient address (set NOTIFY_CENTRAL_EMAIL)")
-    message = new_message(config, config.central_email)
-    message["Reply-To"] = job.email
-    message["Subject"] = "Vraag voor het team via Horizon"
-    language = "Engels" if job.language == "en" else "Nederlands"
-    message.set_content(
+    return team_email(
+        config,
+        config.central_email,
+        job.email,
+        "Vraag voor het team via Horizon",
         "Iemand liet via de Horizon-assistent een vraag voor het team achter.\n\n"
         f"Vraag:\n{job.question}\n\n"
         f"Antwoord naar: {job.email}\n"
-        f"Taal: {language} (antwoord bij voorkeur in die taal)\n"
+        f"Taal: {language_name(job.language)} (antwoord bij voorkeur in die taal)\n"
         f"Achtergelaten op: {job.created_at:%Y-%m-%d %H:%M} UTC\n\n"
         "De persoon zag deze tekst en gaf toestemming om hem te bewaren en door te geven, zodat iemand kan "
-        "antwoorden. Gebruik het adres alleen daarvoor.\n"
+        "antwoorden. Gebruik het adres alleen daarvoor.\n",
     )
-    return message
 
 
 async def send_message(job: MessageJob, config: NotifyConfig) -> None:

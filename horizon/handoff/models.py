@@ -35,3 +35,26 @@ class HandoffMessage(Base):
     delivered_at = Column(DateTime)
 
     __table_args__ = (Index("ix_handoff_messages_due", "status", "next_attempt_at"),)
+
+
+class LiveChat(Base):
+    """A conversation handed to a person at the team's Chatwoot desk (issue 14): the link between the Rasa
+    conversation and the Chatwoot one, while the hand-off lasts.
+
+    Why the Rasa ``sender_id`` is kept: an agent's reply has to reach the person on the channel they used, and
+    that channel addresses them by it (the widget's session, a messaging app's user id, on WhatsApp a phone
+    number). It is personal data, so the row lives only as long as the hand-off: resolving the conversation in
+    Chatwoot deletes it, "forget me" deletes it by ``conversation_hash``, and the retention purge deletes rows
+    older than ``SIGNUP_RETENTION_DAYS`` (:mod:`horizon.handoff.live`).
+    """
+
+    __tablename__ = "handoff_live_chats"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    conversation_hash = Column(String(64), nullable=False, index=True)
+    input_channel = Column(String(64), nullable=False)
+    language = Column(String(2), nullable=False)
+    chatwoot_conversation_id = Column(Integer, nullable=False, unique=True)
+    chatwoot_contact = Column(String(255), nullable=False)  # the contact's source id in the inbox (public API)
+    created_at = Column(DateTime, nullable=False, index=True)

@@ -5,9 +5,9 @@ Why it is built like this:
 * **Any source of events.** :func:`ingest` reads an :class:`EventSource`: an iterable of
   :class:`EventRecord` (a sequence number, the sender id, the event as Rasa serialises it) plus the
   checkpoint that says where it stopped. ``TrackerStoreSource`` (horizon/insights/tracker_source.py) reads
-  the SQL tracker store's ``events`` table (the embedded default); a consumer of Rasa's event broker queue
-  (cluster mode, RabbitMQ) can feed the same code with its own numbering and checkpoint, as the broker
-  publishes the same event dictionaries.
+  the SQL tracker store's ``events`` table (the embedded default); ``QueueSource``
+  (horizon/insights/queue_source.py) reads the RabbitMQ queue of cluster mode, where the replicas publish
+  the same event dictionaries, masked.
 * **Never counted twice.** The facts and the checkpoint (the high-water mark: the highest event id read)
   are written in the same transaction, so a run either counts its events once or not at all, and the next
   run starts after them. Of two runs at once (``make report`` while someone opens ``/insights/``) the one
@@ -114,7 +114,7 @@ class EventRecord(NamedTuple):
 
 
 class EventSource(Protocol):
-    """Where events come from: the tracker store now, Rasa's event queue later."""
+    """Where events come from: the tracker store, or the event queue of cluster mode."""
 
     name: str
 
@@ -224,9 +224,9 @@ def _bot_event(raw: str) -> Dict[str, Any]:
     return {"metadata": {"utter_action": match.group(1)}}
 
 
-def brussels_today() -> date:
+def brussels_today(now: Optional[float] = None) -> date:
     """Today in Brussels: the day the analytics store files a fact under (the machine's clock may run in UTC)."""
-    return datetime.now(ZONE).date()
+    return datetime.fromtimestamp(time.time() if now is None else now, ZONE).date()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -38,31 +38,33 @@ STREET = re.compile(
 )
 NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 #: "ik ben Jan Peeters", "mijn naam is ...", "I'm ...", "my name is ...", "je m'appelle ...": the capitalised
-#: words after it.
+#: words after it (the introduction in any case: "Ik ben ..." starts a sentence).
 NAME_INTRO = re.compile(
-    r"\b(?:ik\s+ben|ik\s+heet|mijn\s+naam\s+is|naam\s*:|i\s+am|i'm|my\s+name\s+is|name\s*:|je\s+m'appelle|"
+    r"\b(?i:ik\s+ben|ik\s+heet|mijn\s+naam\s+is|naam\s*:|i\s+am|i'm|my\s+name\s+is|name\s*:|je\s+m'appelle|"
     r"je\s+suis|hier\s+is|this\s+is)\s+(?P<name>[A-ZÀ-Ý][\w'-]*(?:\s+(?:van|de|der|den|le|la)?\s*[A-ZÀ-Ý][\w'-]*)*)",
     re.UNICODE,
 )
 _MASKED_VALUE_MIN = 3  # shorter form values ("ja", "12") would mask ordinary words; numbers are masked anyway
 
 
-def mask(text: str, personal: Iterable[str] = ()) -> str:
+def mask(text: str, personal: Iterable[str] = (), numbers: bool = True) -> str:
     """``text`` with e-mail addresses, phone numbers, street addresses, numbers and names masked.
 
     ``personal``: values the person gave in a form of this conversation; each one (and each word of a
-    name of several words) is masked wherever it appears, without regard to case or accents.
+    name of several words) is masked wherever it appears, without regard to case or accents. ``numbers``:
+    False keeps the remaining numbers (the hand-off's transcript, read by the team: "11.11.11", "20 posters").
     """
     text = EMAIL.sub(EMAIL_MASK, text)
     text = PHONE.sub(PHONE_MASK, text)
-    text = _mask_values(text, personal)
+    text = mask_values(text, personal)
     text = STREET.sub(ADDRESS_MASK, text)
     text = NAME_INTRO.sub(lambda m: m.group(0)[: m.start("name") - m.start(0)] + NAME_MASK, text)
-    return NUMBER.sub(NUMBER_MASK, text)
+    return NUMBER.sub(NUMBER_MASK, text) if numbers else text
 
 
-def _mask_values(text: str, personal: Iterable[str]) -> str:
-    """Every personal value, and every word of it, masked; matched on the folded text (same offsets)."""
+def mask_values(text: str, personal: Iterable[str]) -> str:
+    """Every personal value, and every word of it, masked; matched on the folded text (same offsets). Also for
+    the assistant's own words that repeat them (horizon/handoff/transcript.py)."""
     words = set()
     for value in personal:
         value = str(value).strip()

@@ -242,6 +242,20 @@ def new_message(config: NotifyConfig, to: str) -> EmailMessage:
     return message
 
 
+def team_email(config: NotifyConfig, to: str, reply_to: str, subject: str, text: str) -> EmailMessage:
+    """A message to the team about a person: replying answers that person."""
+    message = new_message(config, to)
+    message["Reply-To"] = reply_to
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
+
+
+def language_name(language: str) -> str:
+    """The conversation's language, named in Dutch (the team's working language)."""
+    return "Engels" if language == "en" else "Nederlands"
+
+
 def build_confirmation_email(job: outbox.Job, config: NotifyConfig) -> EmailMessage:
     """The confirmation, to the volunteer's own address only."""
     rendered = confirmation(job)
@@ -258,28 +272,25 @@ def build_email(job: outbox.Job, recipient: Recipient, config: NotifyConfig) -> 
     if not recipient.email:
         raise NotConfigured("no recipient address (set NOTIFY_CENTRAL_EMAIL)")
     body = payload(job, recipient)["volunteer"]
-    message = new_message(config, recipient.email)
-    message["Reply-To"] = job.email
     what = "Bijgewerkte inschrijving" if job.is_update else "Nieuwe vrijwilliger"
-    message["Subject"] = f"{what} via Horizon: {body['municipality']}"
     near = ""
     if recipient.kind == "central" and recipient.group_name:
         near = f"\nDichtstbijzijnde lokale groep (contact niet vrijgegeven): {recipient.group_name}\n"
     elif recipient.kind == "central":
         near = "\nEr is geen lokale groep in de buurt gevonden waarvan het contact vrijgegeven is.\n"
-    message.set_content(
+    text = (
         f"{what} via de Horizon-assistent.\n\n"
         f"Naam: {body['name']}\n"
         f"E-mail: {body['email']}\n"
         f"Gemeente: {body['municipality']}\n"
         f"Wil graag: {body['activity_label']}\n"
-        f"Taal van het gesprek: {'Engels' if job.language == 'en' else 'Nederlands'}\n"
+        f"Taal van het gesprek: {language_name(job.language)}\n"
         f"Toestemming gegeven op: {job.updated_at:%Y-%m-%d %H:%M} UTC\n"
         f"{near}\n"
         "De persoon gaf toestemming om deze gegevens te bewaren en door te geven aan een lokale groep, "
         "zodat die contact kan opnemen. Gebruik ze alleen daarvoor.\n"
     )
-    return message
+    return team_email(config, recipient.email, job.email, f"{what} via Horizon: {body['municipality']}", text)
 
 
 # --- transports ----------------------------------------------------------------------------------------------

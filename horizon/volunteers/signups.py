@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from horizon.db import session_scope
+from horizon.handoff import live
 from horizon.handoff.messages import delete_linked
 from horizon.privacy.erasure import checkpoint
 from horizon.privacy.models import ForgetVerification
@@ -210,6 +211,7 @@ def forget(
         )
         delete_signups(session, linked_ids)
         messages = delete_linked(session, conversation_hash(conversation_id), own_keys)
+        live.delete_linked(session, conversation_hash(conversation_id))  # a hand-off to the team's desk
     checkpoint(engine)
     return ForgetReport(linked=len(linked_ids), already_shared=shared, messages=messages)
 

@@ -102,11 +102,6 @@ def fetch(url: str, token: str = "") -> Tuple[int, str]:
         return error.code, ""
 
 
-@pytest.mark.xfail(
-    reason="since the hand-off merge (issue 14) a question the bot could not answer is missing from the page's "
-    "unanswered list in this scenario; kept visible until found",
-    strict=False,
-)
 def test_insights_page_draws_every_chart_without_network_or_personal_data(
     insights_bot: Servers, browser: Browser, planted: Planted
 ) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from bot.paths import DOMAIN
 from bot.tracker_store import CachedSQLTrackerStore
 from horizon import db
-from horizon.insights.ingest import EventRecord, brussels_today, ingest, unlink
+from horizon.insights.ingest import EventRecord, brussels_today, day_of, ingest, unlink
 from horizon.insights.masking import mask
 from horizon.insights.report import collect, render, write_report
 from horizon.insights.teaching import group_questions, never_retrieved, proposals_yaml
@@ -444,7 +444,8 @@ def test_the_report_command_ingests_then_writes_both_files(store, analytics, tmp
     out = tmp_path / "out" / "report.html"
     db.set_engine(analytics)
     try:
-        assert cli.main(["report", "--endpoints", str(endpoints), "--out", str(out), "--from", str(brussels_today())]) == 0
+        arguments = ["report", "--endpoints", str(endpoints), "--out", str(out), "--from", str(brussels_today())]
+        assert cli.main(arguments) == 0
     finally:
         db.set_engine(None)
     printed = capsys.readouterr().out
@@ -488,3 +489,10 @@ def test_a_name_given_in_the_form_in_an_earlier_run_is_masked_in_a_later_questio
     ingest_tracker_store(analytics, url(store))
     assert who.surname not in dump(analytics)
     assert count(analytics, "insights_turns", "question = 'is [name] nu ingeschreven?'") == 1
+
+
+def test_today_is_the_day_facts_are_filed_under_also_late_in_the_utc_evening() -> None:
+    late = datetime(2026, 11, 29, 23, 30, tzinfo=timezone.utc).timestamp()  # 00:30 on the 30th in Brussels
+    assert brussels_today(late) == day_of(late) == date(2026, 11, 30)
+    summer = datetime(2026, 7, 1, 22, 15, tzinfo=timezone.utc).timestamp()  # 00:15 on 2 July (summer time)
+    assert brussels_today(summer) == day_of(summer) == date(2026, 7, 2)

@@ -34,7 +34,7 @@ from horizon.volunteers.models import Notification
 from horizon.volunteers.signups import SignupData, save_signup
 from tests.postgres import PG_URL, require_postgres
 
-HEAD = "0006"  # the newest revision
+HEAD = "0007"  # the newest revision
 
 
 def differences(engine: Engine) -> List[Any]:
@@ -116,6 +116,7 @@ def create_all_metadata() -> MetaData:
     for name in ("insights_turns", "insights_conversations", "insights_state", "insights_forgotten"):
         metadata.remove(metadata.tables[name])  # revision 0005's tables
     metadata.remove(metadata.tables["handoff_messages"])  # revision 0006's table
+    metadata.remove(metadata.tables["handoff_live_chats"])  # revision 0007's table
     return metadata
 
 

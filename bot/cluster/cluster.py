@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,11 +178,3 @@ class Cluster:
             nginx.stop(self.proxy)
         for servers in self.servers:
             servers.stop()
-
-    def wait_for_replicas(self, timeout: float = 300.0) -> None:
-        """Blocks until every replica's Rasa server answers (after a restart)."""
-        deadline = time.monotonic() + timeout
-        for servers in self.servers:
-            rasa = servers.processes.get("rasa")
-            if rasa is not None:
-                wait_until_up(f"{servers.url}/", rasa, timeout=max(1.0, deadline - time.monotonic()))

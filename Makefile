@@ -91,8 +91,8 @@ fuzz: $(INSTALLED) train         ## 5,000 hypothesis examples per endpoint (REST
 test-browser: $(INSTALLED) system-deps webchat  ## the web widget and rasa-webchat in Debian's Chromium (Playwright)
 	$(PY) -m pytest tests/browser -q
 
-bench: $(INSTALLED) train        ## latency, throughput, memory, start-up and training time vs. the stock bot
-	$(PY) -m bench
+bench: $(INSTALLED) train        ## load table (embedded, 1 and 2 replicas, stock bot; 1-200 at once), memory, training time; QUICK=1: ~half
+	$(PY) -m bench $(if $(QUICK),--quick)
 
 migrate: $(INSTALLED)            ## upgrade the database schema to the newest migration (make run does it too)
 	$(PY) -m horizon.cli migrate

@@ -1,14 +1,18 @@
 """`make bench`: Horizon against the stock `rasa init` bot, measured on this machine in the same run.
 
-For each bot: training time, start-up time (until the REST webhook answers), server memory (RSS), and
-message latency p50/p95 and throughput through the REST webhook with 1 and 10 concurrent conversations.
-Both bots run side by side and are loaded in alternating blocks (never at the same time), so that drift in
-the machine's speed during the run does not favour either.
+Both bots are trained (training time) and started (start-up time, until the REST webhook answers); one and
+two replicas of the cluster mode are started as `make cluster` starts them (bench/cluster_load.py), on a
+scratch PostgreSQL database and the machine's Redis. Then the load table (bench/load_table.py): p50/p95/p99,
+throughput and CPU per message at 1, 10, 50 and 200 conversations at once, short and long conversations,
+for all four in turns; memory (RSS) per process; issue 12's targets met or not. The table goes to
+results/load.md and results/load.json, the latency plot to docs/performance-latency.svg.
 Then the in-process benchmarks of the place resolver, the initiative database (when present), the
 strategy retrieval (its recall figures on the labelled questions and its latency), the insights (100,000
 generated conversations ingested and reported; a day's new events ingested after them), and the
 language detector's accuracy on its held-out set.
-Results are printed and written to bench/results/latest.json.
+Everything is printed and written to bench/results/latest.json. `--quick` (about half the time): fewer
+conversations per cell, the trained model in models/ instead of training Horizon again, no in-process
+benchmarks.
 """
 
 from __future__ import annotations
@@ -19,34 +23,21 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bench import db_bench, insights_bench, language_bench, places_bench, retrieval_bench
-from bench.load import LoadResult, pooled, run_load
-from bench.servers import BaselineBot, HorizonBot, cpu_s, rss_mb
+from bench import db_bench, insights_bench, language_bench, load_table, places_bench, retrieval_bench
+from bench.cluster_load import running_cluster
+from bench.load import LoadResult, run_load
+from bench.load_table import HORIZON_SCRIPTS, STOCK, STOCK_SCRIPTS, Target
+from bench.plot import plot_latency
+from bench.servers import BaselineBot, HorizonBot
+from bot.paths import MODEL, ROOT
 
 RESULTS = Path(__file__).parent / "results"
-
-HORIZON_SCRIPTS = [
-    ["hallo", "wat is jullie visie?", "vertel me meer", "wat bedoelen jullie met evenwaardigheid?", "bedankt"],
-    ["hi there", "what is your mission?", "tell me more", "how can I volunteer?", "thanks"],
-    [
-        "wat zegt jullie strategie over toekomstige generaties?",
-        "hoe kan ik doneren?",
-        "ben je een robot?",
-        "wat is de 4de pijler",
-        "tot ziens",
-    ],
-    [
-        "what are your values?",
-        "what is international solidarity?",
-        "can I donate online?",
-        "what happens in November?",
-        "bye",
-    ],
-]
+PLOT = ROOT / "docs" / "performance-latency.svg"
 LOCATION_SCRIPTS = [
     ["is er een 11-groep in Kruibeke?"],
     ["lokale groep in 9090"],
@@ -56,55 +47,49 @@ LOCATION_SCRIPTS = [
     ["is there a group in Ghent?"],
 ]
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BASELINE_SCRIPTS = [
-    ["hello", "I am sad", "yes", "great", "bye"],
-    ["hi", "are you a bot?", "I am happy", "no", "goodbye"],
-]
+#: Redis databases (locks, channels' memories) of the two clusters: apart from the tests' (13-15) and
+#: `make cluster`'s (1, 2).
+REDIS_DBS = {1: (11, 12), 2: (9, 10)}
 
 
 def summary(result: LoadResult) -> Dict[str, Any]:
     return {k: v for k, v in asdict(result).items() if k not in ("latencies", "elapsed")}
 
 
-def measure(
-    bots: Dict[str, Any], scripts: Dict[str, List[List[str]]], rounds: Dict[int, int], blocks: int
-) -> Dict[str, Dict[str, Any]]:
-    """Trains and starts both bots, then loads them in alternating blocks, so that a machine that gets
-    faster or slower during the run (shared hosts do) affects both alike."""
-    results: Dict[str, Dict[str, Any]] = {key: {"name": bot.name} for key, bot in bots.items()}
-    for key, bot in bots.items():
-        results[key]["training_s"] = bot.train()
-    try:
-        for key, bot in bots.items():
+def measure(args: argparse.Namespace, work: Path) -> Dict[str, Any]:
+    """Trains and starts everything, runs the load table with all targets up, then stops them."""
+    baseline, horizon = BaselineBot(work / "baseline"), HorizonBot(work / "horizon")
+    results: Dict[str, Any] = {"baseline": {"name": baseline.name}, "horizon": {"name": horizon.name}}
+    results["baseline"]["training_s"] = baseline.train()
+    if args.quick:
+        horizon.work.mkdir(parents=True)
+        shutil.copy(MODEL, horizon.servers.model)
+    else:
+        results["horizon"]["training_s"] = horizon.train()
+    with ExitStack() as stack:
+        targets: List[Target] = []
+        for key, bot, scripts, name in (
+            ("baseline", baseline, STOCK_SCRIPTS, STOCK),
+            ("horizon", horizon, HORIZON_SCRIPTS, "embedded"),
+        ):
+            stack.callback(bot.stop)
             results[key]["startup_s"] = bot.start()
-        load = lambda bot, c, n: asyncio.run(run_load(bot.url, scripts[bot.name], c, n))
-        for bot in bots.values():
-            load(bot, 1, 1)  # warm-up: first messages load lazily
-        for key in bots:
-            results[key]["load"] = []
-        for concurrency, total_rounds in sorted(rounds.items()):
-            measured: Dict[str, List[LoadResult]] = {key: [] for key in bots}
-            cpu: Dict[str, Dict[str, float]] = {key: {} for key in bots}
-            for block in range(blocks):
-                order = list(bots.items()) if block % 2 == 0 else list(reversed(bots.items()))
-                for key, bot in order:
-                    before = {name: cpu_s(pid) or 0.0 for name, pid in bot.pids().items()}
-                    measured[key].append(load(bot, concurrency, max(1, total_rounds // blocks)))
-                    for name, pid in bot.pids().items():
-                        cpu[key][name] = cpu[key].get(name, 0.0) + (cpu_s(pid) or 0.0) - before[name]
-            for key in bots:
-                result = summary(pooled(measured[key]))
-                result["cpu_ms_per_message"] = {
-                    name: round(1000 * seconds / result["messages"], 2) for name, seconds in cpu[key].items()
-                }
-                results[key]["load"].append(result)
-        horizon = bots["horizon"]
+            targets.append(Target(name, bot.url, bot.pids, scripts))
+        for replicas in (1, 2):
+            print(f"Starting {replicas} replica(s) behind nginx...", flush=True)
+            cluster, _, start_s = stack.enter_context(
+                running_cluster(replicas, work / f"cluster-{replicas}", REDIS_DBS[replicas], horizon.servers.model)
+            )
+            name = f"{replicas} replica" + ("s" if replicas > 1 else "")
+            results[f"cluster_{replicas}"] = {"startup_s": round(start_s, 1)}
+            targets.append(Target(name, cluster.url, cluster.pids, HORIZON_SCRIPTS))
+        targets = [t for t in targets if t.name in args.targets]
+        for target in targets:
+            load_table.warm_up(target)
+        print("Load table:", flush=True)
+        cells = load_table.run_table(targets, args.levels, args.quick)
+        results["load_table"] = {"quick": args.quick, "cells": cells, "memory": load_table.memory(targets)}
         results["horizon"]["location_question"] = summary(asyncio.run(run_load(horizon.url, LOCATION_SCRIPTS, 1, 12)))
-        for key, bot in bots.items():
-            results[key]["rss_mb"] = {name: rss_mb(pid) for name, pid in bot.pids().items()}
-    finally:
-        for bot in bots.values():
-            bot.stop()
     return results
 
 
@@ -122,58 +107,53 @@ def in_process_benchmarks() -> Dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds-1", type=int, default=8, help="rounds of one conversation")
-    parser.add_argument("--rounds-10", type=int, default=16, help="rounds of ten conversations at once")
-    parser.add_argument("--blocks", type=int, default=4, help="alternating blocks the rounds are split into")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer messages, no retraining, no in-process benches")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(load_table.LEVELS), help="conversations at once")
+    parser.add_argument(
+        "--targets",
+        nargs="+",
+        default=[*load_table.HORIZON_TARGETS, STOCK],
+        choices=[*load_table.HORIZON_TARGETS, STOCK],
+        help="which systems the load table measures",
+    )
+    parser.add_argument("--no-plot", action="store_true", help=f"do not rewrite {PLOT.relative_to(ROOT)}")
     args = parser.parse_args()
-    rounds = {1: args.rounds_1, 10: args.rounds_10}
     work = Path(tempfile.mkdtemp(prefix="horizon-bench-"))
     try:
-        baseline, horizon = BaselineBot(work / "baseline"), HorizonBot(work / "horizon")
-        results = measure(
-            {"baseline": baseline, "horizon": horizon},
-            {baseline.name: BASELINE_SCRIPTS, horizon.name: HORIZON_SCRIPTS},
-            rounds,
-            args.blocks,
-        )
+        results = measure(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    results["in_process"] = in_process_benchmarks()
-    results["language_detection"] = language_bench.run()
+    load_table.write(results["load_table"])
+    if not args.no_plot:
+        loads = [c["load_average"] for c in results["load_table"]["cells"]]
+        title = (
+            f"make bench{' --quick' if args.quick else ''} on {os.cpu_count()} shared cores, "
+            f"load average {min(loads):.1f}-{max(loads):.1f} (REST, loopback)"
+        )
+        plot_latency(results["load_table"]["cells"], PLOT, title=title)
+    if not args.quick:
+        results["in_process"] = in_process_benchmarks()
+        results["language_detection"] = language_bench.run()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     print(report(results))
 
 
 def report(results: Dict[str, Any]) -> str:
-    lines = ["", f"{'':28}{'baseline (rasa init)':>22}{'horizon':>14}"]
     base, ours = results["baseline"], results["horizon"]
-    lines.append(f"{'training time (s)':28}{base['training_s']:>22.1f}{ours['training_s']:>14.1f}")
-    lines.append(f"{'start-up time (s)':28}{base['startup_s']:>22.1f}{ours['startup_s']:>14.1f}")
-    for name in ("rasa", "actions"):
-        b, o = base["rss_mb"].get(name), ours["rss_mb"].get(name)
-        lines.append(f"{f'memory RSS {name} (MB)':28}{(f'{b:.0f}' if b else '-'):>22}{(f'{o:.0f}' if o else '-'):>14}")
-    for b, o in zip(base["load"], ours["load"], strict=True):
-        c = b["concurrency"]
-        lines.append(f"{f'p50 @ {c} conversations (ms)':28}{b['p50_ms']:>22.0f}{o['p50_ms']:>14.0f}")
-        lines.append(f"{f'p95 @ {c} conversations (ms)':28}{b['p95_ms']:>22.0f}{o['p95_ms']:>14.0f}")
-        lines.append(f"{f'throughput @ {c} (msg/s)':28}{b['throughput']:>22.1f}{o['throughput']:>14.1f}")
-        for name in ("rasa", "actions"):
-            bc, oc = b["cpu_ms_per_message"].get(name), o["cpu_ms_per_message"].get(name)
-            lines.append(
-                f"{f'cpu {name} @ {c} (ms/msg)':28}{(f'{bc:.1f}' if bc else '-'):>22}{(f'{oc:.1f}' if oc else '-'):>14}"
-            )
-        lines.append(f"{f'errors @ {c}':28}{b['errors']:>22}{o['errors']:>14}")
-    b10 = next(r for r in base["load"] if r["concurrency"] == 10)
-    o10 = next(r for r in ours["load"] if r["concurrency"] == 10)
-    ratio = o10["p95_ms"] / b10["p95_ms"]
-    lines.append(
-        f"\np95 at 10 conversations: {ratio:.2f} x baseline (target <= 0.50): {'met' if ratio <= 0.5 else 'NOT met'}"
-    )
-    lines.append(
-        f"training: {ours['training_s']:.0f} s (target < 180 s): {'met' if ours['training_s'] < 180 else 'NOT met'}"
-    )
+    lines = ["", f"{'':28}{'baseline (rasa init)':>22}{'horizon':>14}"]
+    for label, key in (("training time (s)", "training_s"), ("start-up time (s)", "startup_s")):
+        b, o = base.get(key), ours.get(key)
+        lines.append(f"{label:28}{(f'{b:.1f}' if b else '-'):>22}{(f'{o:.1f}' if o else '-'):>14}")
+    if ours.get("training_s"):
+        met = "met" if ours["training_s"] < 180 else "NOT met"
+        lines.append(f"training: {ours['training_s']:.0f} s (target < 180 s): {met}")
+    for replicas in (1, 2):
+        cluster = results.get(f"cluster_{replicas}")
+        if cluster:
+            lines.append(f"cluster of {replicas} up (replicas, nginx, models loaded) in {cluster['startup_s']} s")
+    lines += ["", load_table.report(results["load_table"]), ""]
     location = ours.get("location_question")
     if location:
         lines.append(

@@ -22,14 +22,16 @@ import os
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 from sqlalchemy import create_engine, text
 
 from bench.load import LoadResult, run_load
 from bench.servers import cpu_s, rss_mb
 from bot.cluster.cluster import Cluster, ensure_database
+from bot.paths import MODEL
 from bot.servers import free_port, isolated_env, seed_sample_data
 
 RESULTS = Path(__file__).parent / "results"
@@ -102,34 +104,50 @@ def memory(cluster: Cluster) -> List[Dict[str, float]]:
     ]
 
 
-def run(replicas: int, concurrency: int, work: Path) -> Dict[str, Any]:
+@contextmanager
+def running_cluster(
+    replicas: int, work: Path, redis_dbs: Tuple[int, int] = (11, 12), model: Path = MODEL
+) -> Iterator[Tuple[Cluster, str, float]]:
+    """`replicas` replicas and nginx as `make cluster` starts them, on a scratch PostgreSQL database (dropped
+    afterwards) and two Redis databases (locks, channels' memories); yields the cluster, its database and
+    the seconds it took to start. Each replica is warmed up (its first messages load lazy parts)."""
     database = f"{POSTGRES}/horizon_load_{uuid.uuid4().hex[:8]}"
     ensure_database(database)
+    locks, memories = redis_dbs
     env = isolated_env(
         work,
         TRACKER_STORE_URL=database,
         DATABASE_URL=database,
-        LOCK_STORE_URL=f"{REDIS}/11",
-        HORIZON_REDIS_URL=f"{REDIS}/12",
+        LOCK_STORE_URL=f"{REDIS}/{locks}",
+        HORIZON_REDIS_URL=f"{REDIS}/{memories}",
     )
-    seed_sample_data(env)
-    port = free_port()
-    cluster = Cluster(runtime=work / f"cluster-{replicas}", env=env, replicas=replicas, port=port, token="load")
-    cluster.listen = f"127.0.0.1:{port}"
-    started = time.perf_counter()
-    cluster.start()
     try:
-        start_s = time.perf_counter() - started
-        for servers in cluster.servers:  # warm-up, each replica itself: its first messages load lazy parts
-            asyncio.run(run_load(servers.url, SHORT + LONG, 4, 2))
-        shapes = [measure(cluster, database, shape, concurrency) for shape in ("short", "long")]
-        return {"replicas": replicas, "start_s": round(start_s), "memory_mb": memory(cluster), "loads": shapes}
+        seed_sample_data(env)
+        port = free_port()
+        cluster = Cluster(
+            runtime=work / f"cluster-{replicas}", env=env, replicas=replicas, port=port, token="load", model=model
+        )
+        cluster.listen = f"127.0.0.1:{port}"
+        started = time.perf_counter()
+        cluster.start()
+        try:
+            start_s = time.perf_counter() - started
+            for servers in cluster.servers:
+                asyncio.run(run_load(servers.url, SHORT + LONG, 4, 2))
+            yield cluster, database, start_s
+        finally:
+            cluster.stop()
     finally:
-        cluster.stop()
         admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database.rsplit("/", 1)[1]}" WITH (FORCE)'))
         admin.dispose()
+
+
+def run(replicas: int, concurrency: int, work: Path) -> Dict[str, Any]:
+    with running_cluster(replicas, work) as (cluster, database, start_s):
+        shapes = [measure(cluster, database, shape, concurrency) for shape in ("short", "long")]
+        return {"replicas": replicas, "start_s": round(start_s), "memory_mb": memory(cluster), "loads": shapes}
 
 
 def table(results: List[Dict[str, Any]]) -> str:

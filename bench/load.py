@@ -22,15 +22,9 @@ class LoadResult:
     p95_ms: float
     throughput: float  # messages per second
     errors: int
-    latencies: List[float] = field(default_factory=list, repr=False)  # seconds, for pooling blocks
+    latencies: List[float] = field(default_factory=list, repr=False)  # seconds
     elapsed: float = 0.0
-
-
-def pooled(blocks: Sequence[LoadResult]) -> LoadResult:
-    """One result from several blocks of the same load: percentiles over all messages, overall throughput."""
-    latencies = [latency for block in blocks for latency in block.latencies]
-    elapsed = sum(block.elapsed for block in blocks)
-    return _result(blocks[0].concurrency, latencies, elapsed, sum(block.errors for block in blocks))
+    p99_ms: float = float("nan")
 
 
 def _result(concurrency: int, latencies: List[float], elapsed: float, errors: int) -> LoadResult:
@@ -39,6 +33,7 @@ def _result(concurrency: int, latencies: List[float], elapsed: float, errors: in
         messages=len(latencies),
         p50_ms=1000 * statistics.median(latencies) if latencies else float("nan"),
         p95_ms=1000 * percentile(latencies, 0.95) if latencies else float("nan"),
+        p99_ms=1000 * percentile(latencies, 0.99) if latencies else float("nan"),
         throughput=len(latencies) / elapsed if elapsed else float("nan"),
         errors=errors,
         latencies=latencies,
@@ -69,13 +64,18 @@ async def _conversation(
         latencies.append(time.perf_counter() - start)
 
 
+def _session(concurrency: int) -> aiohttp.ClientSession:
+    """One connection per conversation at once: aiohttp's default pool (100) would cap 200 conversations."""
+    connector = aiohttp.TCPConnector(limit=max(100, concurrency))
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S), connector=connector)
+
+
 async def run_load(base_url: str, scripts: Sequence[Sequence[str]], concurrency: int, rounds: int) -> LoadResult:
     """`concurrency` conversations at once, each playing a script, `rounds` times over."""
     url = f"{base_url}/webhooks/rest/webhook"
     latencies: List[float] = []
     errors: List[str] = []
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with _session(concurrency) as session:
         start = time.perf_counter()
         for r in range(rounds):
             await asyncio.gather(
@@ -84,5 +84,26 @@ async def run_load(base_url: str, scripts: Sequence[Sequence[str]], concurrency:
                     for i in range(concurrency)
                 )
             )
+        elapsed = time.perf_counter() - start
+    return _result(concurrency, latencies, elapsed, len(errors))
+
+
+async def run_conversations(
+    base_url: str, scripts: Sequence[Sequence[str]], concurrency: int, conversations: int
+) -> LoadResult:
+    """`conversations` conversations (script i mod len(scripts)), `concurrency` of them running at every
+    moment: a new one starts as soon as one ends (no barrier between rounds, unlike :func:`run_load`)."""
+    url = f"{base_url}/webhooks/rest/webhook"
+    latencies: List[float] = []
+    errors: List[str] = []
+    queue = iter(range(conversations))
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        for i in queue:  # one shared iterator: each conversation is taken by exactly one worker
+            await _conversation(session, url, scripts[i % len(scripts)], latencies, errors)
+
+    async with _session(concurrency) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(session) for _ in range(min(concurrency, conversations))))
         elapsed = time.perf_counter() - start
     return _result(concurrency, latencies, elapsed, len(errors))

@@ -21,9 +21,18 @@ QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"}
 
 def rss_mb(pid: int) -> Optional[float]:
     """Resident memory of a process, from /proc (Linux)."""
+    return _status_mb(pid, "VmRSS")
+
+
+def peak_rss_mb(pid: int) -> Optional[float]:
+    """The highest resident memory the process has had (its high-water mark), from /proc (Linux)."""
+    return _status_mb(pid, "VmHWM")
+
+
+def _status_mb(pid: int, field: str) -> Optional[float]:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except FileNotFoundError:
         return None

@@ -11,8 +11,8 @@ strategy retrieval (its recall figures on the labelled questions and its latency
 generated conversations ingested and reported; a day's new events ingested after them), and the
 language detector's accuracy on its held-out set.
 Everything is printed and written to bench/results/latest.json. `--quick` (about half the time): fewer
-conversations per cell, the trained model in models/ instead of training Horizon again, no in-process
-benchmarks.
+conversations per cell, and both of `--no-train` (serve the model in models/ instead of training Horizon
+again) and `--no-in-process`.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def measure(args: argparse.Namespace, work: Path) -> Dict[str, Any]:
     baseline, horizon = BaselineBot(work / "baseline"), HorizonBot(work / "horizon")
     results: Dict[str, Any] = {"baseline": {"name": baseline.name}, "horizon": {"name": horizon.name}}
     results["baseline"]["training_s"] = baseline.train()
-    if args.quick:
+    if args.quick or args.no_train:
         horizon.work.mkdir(parents=True)
         shutil.copy(MODEL, horizon.servers.model)
     else:
@@ -109,6 +109,8 @@ def in_process_benchmarks() -> Dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer messages, no retraining, no in-process benches")
+    parser.add_argument("--no-train", action="store_true", help="serve the trained model in models/ (no training time)")
+    parser.add_argument("--no-in-process", action="store_true", help="only the servers: no in-process benchmarks")
     parser.add_argument("--levels", type=int, nargs="+", default=list(load_table.LEVELS), help="conversations at once")
     parser.add_argument(
         "--targets",
@@ -132,7 +134,7 @@ def main() -> None:
             f"load average {min(loads):.1f}-{max(loads):.1f} (REST, loopback)"
         )
         plot_latency(results["load_table"]["cells"], PLOT, title=title)
-    if not args.quick:
+    if not (args.quick or args.no_in_process):
         results["in_process"] = in_process_benchmarks()
         results["language_detection"] = language_bench.run()
     RESULTS.mkdir(exist_ok=True)

@@ -4,8 +4,9 @@ cluster`, through nginx) and the stock `rasa init` bot, all started in the same 
 
 Two mixes of REST conversations: *short* (new conversations of one message: people arriving from the
 campaign page) and *long* (conversations of five messages). A fixed number of conversations per cell,
-`level` of them running at every moment, so the run is bounded in messages and time. The targets take
-turns cell by cell in a rotating order, so drift in the shared machine's speed does not favour one.
+`level` of them running at every moment, so the run is bounded in messages and time. A cell is split into
+blocks (up to 4) and the targets take turns block by block in a rotating order, so that drift in the shared
+machine's speed, or another process's burst, does not favour one.
 CPU is read from /proc for every server process of a target (Rasa, actions, nginx; not PostgreSQL, Redis
 or the load client, which share the same cores).
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bench.cluster_load import SHORT
-from bench.load import run_conversations, run_load
+from bench.load import LoadResult, percentile, run_conversations, run_load
 from bench.servers import cpu_s, peak_rss_mb, rss_mb
 from bot.paths import ROOT
 
@@ -52,6 +53,7 @@ STOCK_LONG = [
 STOCK_SHORT = [["hello"], ["hi"], ["I am sad"], ["are you a bot?"], ["good morning"]]
 HORIZON_SCRIPTS = {"short": SHORT, "long": HORIZON_LONG}
 STOCK_SCRIPTS = {"short": STOCK_SHORT, "long": STOCK_LONG}
+MAX_BLOCKS = 4
 HORIZON_TARGETS = ("embedded", "1 replica", "2 replicas")
 STOCK = "stock rasa init"
 
@@ -78,43 +80,68 @@ def warm_up(target: Target) -> None:
     asyncio.run(run_load(target.url, target.scripts["short"] + target.scripts["long"], 4, 2))
 
 
-def measure_cell(target: Target, mix: str, level: int, quick: bool) -> Dict[str, Any]:
+def blocks(mix: str, level: int, quick: bool) -> int:
+    """Into how many blocks a cell is split: up to MAX_BLOCKS, each still `level` conversations at once."""
+    return max(1, min(MAX_BLOCKS, conversations(mix, level, quick) // level))
+
+
+def run_block(target: Target, mix: str, level: int, count: int) -> Tuple[LoadResult, float]:
+    """`count` conversations, `level` at once; the CPU seconds the target's processes spent meanwhile."""
     pids = target.pids()
     before = {name: cpu_s(pid) or 0.0 for name, pid in pids.items()}
-    result = asyncio.run(run_conversations(target.url, target.scripts[mix], level, conversations(mix, level, quick)))
-    cpu = sum((cpu_s(pid) or 0.0) - before[name] for name, pid in pids.items())
+    result = asyncio.run(run_conversations(target.url, target.scripts[mix], level, count))
+    return result, sum((cpu_s(pid) or 0.0) - before[name] for name, pid in pids.items())
+
+
+def summarise(
+    target: str, mix: str, level: int, runs: Sequence[Tuple[LoadResult, float]], load: float
+) -> Dict[str, Any]:
+    """One cell from its blocks: percentiles over all messages, throughput over the blocks' time."""
+    latencies = sorted(latency for result, _ in runs for latency in result.latencies)
+    elapsed = sum(result.elapsed for result, _ in runs)
+    cpu = sum(seconds for _, seconds in runs)
+    messages = len(latencies)
     return {
-        "target": target.name,
+        "target": target,
         "mix": mix,
         "concurrency": level,
-        "messages": result.messages,
-        "errors": result.errors,
-        "p50_ms": round(result.p50_ms, 1),
-        "p95_ms": round(result.p95_ms, 1),
-        "p99_ms": round(result.p99_ms, 1),
-        "throughput": round(result.throughput, 1),
-        "cpu_ms_per_message": round(1000 * cpu / max(1, result.messages), 1),
-        "load_average": round(os.getloadavg()[0], 2),
+        "messages": messages,
+        "errors": sum(result.errors for result, _ in runs),
+        "p50_ms": round(1000 * percentile(latencies, 0.5), 1) if latencies else None,
+        "p95_ms": round(1000 * percentile(latencies, 0.95), 1) if latencies else None,
+        "p99_ms": round(1000 * percentile(latencies, 0.99), 1) if latencies else None,
+        "throughput": round(messages / elapsed, 1) if elapsed else 0.0,
+        "cpu_ms_per_message": round(1000 * cpu / max(1, messages), 1),
+        "load_average": round(load, 2),
     }
 
 
 def run_table(
     targets: Sequence[Target], levels: Sequence[int] = LEVELS, quick: bool = False, log: Callable[[str], None] = print
 ) -> List[Dict[str, Any]]:
-    """Every (mix, level) cell for every target; the targets' order rotates from cell to cell."""
+    """Every (mix, level) cell for every target. A cell is played in blocks, the targets taking turns block
+    by block in an order that rotates, so that a burst of other work on the machine is shared out."""
     cells: List[Dict[str, Any]] = []
-    index = 0
+    turn = 0
     for mix in MIXES:
         for level in levels:
-            order = list(targets[index % len(targets) :]) + list(targets[: index % len(targets)])
-            for target in order:
-                cells.append(measure_cell(target, mix, level, quick))
-                cell = cells[-1]
+            count = blocks(mix, level, quick)
+            per_block = conversations(mix, level, quick) // count
+            runs: Dict[str, List[Tuple[LoadResult, float]]] = {target.name: [] for target in targets}
+            loads: List[float] = []
+            for _ in range(count):
+                order = list(targets[turn % len(targets) :]) + list(targets[: turn % len(targets)])
+                turn += 1
+                for target in order:
+                    runs[target.name].append(run_block(target, mix, level, per_block))
+                    loads.append(os.getloadavg()[0])
+            for target in targets:
+                cells.append(summarise(target.name, mix, level, runs[target.name], sum(loads) / len(loads)))
+                c = cells[-1]
                 log(
-                    f"  {mix:5} {level:>3} at once  {target.name:16} {cell['messages']:>5} msgs  "
-                    f"p95 {cell['p95_ms']:>7.0f} ms  {cell['throughput']:>6.1f} msg/s  errors {cell['errors']}"
+                    f"  {mix:5} {level:>3} at once  {target.name:16} {c['messages']:>5} msgs  p95 {c['p95_ms']:>7} ms"
+                    f"  {c['throughput']:>6} msg/s  CPU {c['cpu_ms_per_message']:>5} ms/msg  errors {c['errors']}"
                 )
-            index += 1
     return cells
 
 
@@ -161,7 +188,7 @@ def verdicts(cells: Sequence[Dict[str, Any]], mem: Dict[str, Any]) -> List[Tuple
         found.append(("two replicas >= 1.3x one replica's msg/s (at 200)", min(at_200_ratios or [0]) >= 1.3, detail))
     for mix in ("long", "short"):
         ours, stock = cell(cells, "embedded", mix, 10), cell(cells, STOCK, mix, 10)
-        if ours and stock and stock["p95_ms"]:
+        if ours and stock and ours["p95_ms"] and stock["p95_ms"]:
             ratio = ours["p95_ms"] / stock["p95_ms"]
             found.append(
                 (
@@ -194,10 +221,14 @@ def markdown(cells: Sequence[Dict[str, Any]]) -> str:
     for c in sorted(cells, key=lambda c: (MIXES.index(c["mix"]), c["concurrency"], order.get(c["target"], 9))):
         lines.append(
             f"| {c['mix']} | {c['concurrency']} | {c['target']} | {c['messages']} | {c['errors']} | "
-            f"{c['p50_ms']:.0f} | {c['p95_ms']:.0f} | {c['p99_ms']:.0f} | {c['throughput']:.1f} | "
+            f"{_ms(c['p50_ms'])} | {_ms(c['p95_ms'])} | {_ms(c['p99_ms'])} | {c['throughput']:.1f} | "
             f"{c['cpu_ms_per_message']:.1f} | {c['load_average']:.1f} |"
         )
     return "\n".join(lines)
+
+
+def _ms(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.0f}"
 
 
 def memory_markdown(mem: Dict[str, Dict[str, Dict[str, Optional[float]]]]) -> str:

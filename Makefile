@@ -91,7 +91,7 @@ fuzz: $(INSTALLED) train         ## 5,000 hypothesis examples per endpoint (REST
 test-browser: $(INSTALLED) system-deps webchat  ## the web widget and rasa-webchat in Debian's Chromium (Playwright)
 	$(PY) -m pytest tests/browser -q
 
-bench: $(INSTALLED) train        ## load table (embedded, 1 and 2 replicas, stock bot; 1-200 at once), memory, training time; QUICK=1: ~half
+bench: $(INSTALLED) train        ## load table (embedded, 1 and 2 replicas, stock bot; 1-200 at once), memory, training time (~10 min; QUICK=1 ~5)
 	$(PY) -m bench $(if $(QUICK),--quick)
 
 migrate: $(INSTALLED)            ## upgrade the database schema to the newest migration (make run does it too)

@@ -12,7 +12,7 @@ here block: call them through :func:`horizon.db.run_db`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import delete, select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from horizon.db import session_scope
 from horizon.handoff.models import LiveChat
 from horizon.privacy.erasure import checkpoint
+from horizon.privacy.rows import delete_rows, purge_rows
 from horizon.schema import ensure_schema
 from horizon.volunteers.models import utcnow
 
@@ -104,28 +105,11 @@ def end_chat(chatwoot_conversation_id: int, *, engine: Optional[Engine] = None) 
 
 def delete_linked(session: Session, conversation_hash_value: str) -> int:
     """ "Forget me": delete the conversation's hand-off link (inside the caller's transaction); returns how many."""
-    ids = set(
-        session.execute(select(LiveChat.id).where(LiveChat.conversation_hash == conversation_hash_value))
-        .scalars()
-        .all()
-    )
-    if ids:
-        session.execute(delete(LiveChat).where(LiveChat.id.in_(ids)))
-    return len(ids)
+    return delete_rows(session, LiveChat, LiveChat.conversation_hash == conversation_hash_value)
 
 
 def purge_chats(
     days: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None, dry_run: bool = False
 ) -> int:
     """Retention: delete hand-offs started more than ``days`` days ago (never resolved); returns how many."""
-    if days < 1:
-        raise ValueError("retention must be at least 1 day")
-    engine = ensure_schema(engine)
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    with session_scope(engine) as session:
-        ids = set(session.execute(select(LiveChat.id).where(LiveChat.created_at < cutoff)).scalars().all())
-        if ids and not dry_run:
-            session.execute(delete(LiveChat).where(LiveChat.id.in_(ids)))
-    if ids and not dry_run:
-        checkpoint(engine)
-    return len(ids)
+    return purge_rows(LiveChat, LiveChat.created_at, days, engine=engine, now=now, dry_run=dry_run)

@@ -73,15 +73,16 @@ def chat_for_sender(sender_id: str, *, engine: Optional[Engine] = None) -> Optio
         return _chat(row) if row is not None else None
 
 
+def _by_desk_conversation(session: Session, chatwoot_conversation_id: int) -> Optional[LiveChat]:
+    query = select(LiveChat).where(LiveChat.chatwoot_conversation_id == chatwoot_conversation_id)
+    return session.execute(query).scalars().first()
+
+
 def chat_for_conversation(chatwoot_conversation_id: int, *, engine: Optional[Engine] = None) -> Optional[Chat]:
     """The hand-off a Chatwoot conversation belongs to, if it is still in progress."""
     engine = ensure_schema(engine)
     with session_scope(engine) as session:
-        row = (
-            session.execute(select(LiveChat).where(LiveChat.chatwoot_conversation_id == chatwoot_conversation_id))
-            .scalars()
-            .first()
-        )
+        row = _by_desk_conversation(session, chatwoot_conversation_id)
         return _chat(row) if row is not None else None
 
 
@@ -90,11 +91,7 @@ def end_chat(chatwoot_conversation_id: int, *, engine: Optional[Engine] = None) 
     progress, e.g. a second "resolved" for the same conversation)."""
     engine = ensure_schema(engine)
     with session_scope(engine) as session:
-        row = (
-            session.execute(select(LiveChat).where(LiveChat.chatwoot_conversation_id == chatwoot_conversation_id))
-            .scalars()
-            .first()
-        )
+        row = _by_desk_conversation(session, chatwoot_conversation_id)
         if row is None:
             return None
         chat = _chat(row)

@@ -84,6 +84,16 @@ def _yes_no(value: Any, tracker: Tracker) -> Optional[bool]:
     return consent_from(latest_intent(tracker), value) if is_fresh(value, tracker) else None
 
 
+def _yes_or_no(
+    value: Any, tracker: Tracker, dispatcher: CollectingDispatcher, slot: str, unclear: str
+) -> Dict[Text, Any]:
+    """The slot's clear yes or no; anything else asks again with ``unclear``."""
+    answer = _yes_no(value, tracker)
+    if answer is None:
+        return _reask(dispatcher, unclear, {slot: None})
+    return {slot: answer}
+
+
 class ValidateLiveHandoffForm(FormValidationAction):
     """Both answers are a clear yes or no; anything else is asked again. A no to the details masks them; a no
     to the hand-off passes nothing on (``action_handoff_live`` says so)."""
@@ -94,18 +104,12 @@ class ValidateLiveHandoffForm(FormValidationAction):
     async def validate_handoff_share_details(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        answer = _yes_no(value, tracker)
-        if answer is None:
-            return _reask(dispatcher, "utter_handoff_share_details_unclear", {DETAILS: None})
-        return {DETAILS: answer}
+        return _yes_or_no(value, tracker, dispatcher, DETAILS, "utter_handoff_share_details_unclear")
 
     async def validate_handoff_live_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        answer = _yes_no(value, tracker)
-        if answer is None:
-            return _reask(dispatcher, "utter_handoff_live_consent_unclear", {CONSENT: None})
-        return {CONSENT: answer}
+        return _yes_or_no(value, tracker, dispatcher, CONSENT, "utter_handoff_live_consent_unclear")
 
 
 class AskHandoffShareDetails(AskVolunteerSlot):

@@ -1,8 +1,9 @@
 """`make run`: trains if the data changed, then runs the action server and the Rasa server together.
 
 Both run as child processes, started by `bot.servers` as the tests and the bench start them, with var/ as
-the runtime folder (`--runtime` picks another); Ctrl-C (SIGINT) or SIGTERM stops both, and if one of them
-dies the other is stopped too, so nothing is left listening on the ports.
+the runtime folder (`--runtime` picks another); Ctrl-C (SIGINT) or SIGTERM stops both, so nothing is left
+listening on the ports. If one of them crashes it alone is started again, with backoff (`bot.servers.
+Restarts`); meanwhile the Rasa server answers "try again in a moment" (bot/faults.py).
 
 `make shell` (`--shell`) chats in the terminal: with the assistant that already runs on the port (a
 `make run` in another terminal), over its REST channel (bot/terminal_chat.py); only when none runs does it
@@ -16,6 +17,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -23,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.paths import VAR
-from bot.servers import API_TOKEN_FILE, Servers, free_port, runtime_secret
+from bot.servers import API_TOKEN_FILE, Restarts, Servers, free_port, runtime_secret
 from bot.terminal_chat import chat, rest_channel_answers
 from bot.training import train
 from horizon.db import DatabaseUnavailable, database_url
@@ -47,7 +49,9 @@ def seed_database() -> None:
         print("Created the initiatives database with the SAMPLE data (README: loading the real list).", flush=True)
 
 
-def how_to_talk(port: int, token: str, origins: List[str], token_file: Optional[Path] = None) -> str:
+def how_to_talk(
+    port: int, token: str, origins: List[str], token_file: Optional[Path] = None, stops: str = "both servers"
+) -> str:
     """The start-up lines: where to chat, and how to call the HTTP API, which needs the token."""
     kept = f" (kept in {token_file})" if token_file else " (RASA_AUTH_TOKEN)"
     return (
@@ -60,7 +64,7 @@ def how_to_talk(port: int, token: str, origins: List[str], token_file: Optional[
         f"  Browsers allowed from:  {', '.join(origins)} (HORIZON_ALLOWED_ORIGINS)\n"
         f"  Initiatives database:   {shown_database()} (DATABASE_URL)\n"
         f"  In the terminal:        make shell\n"
-        f"Press Ctrl-C to stop both servers.\n"
+        f"Press Ctrl-C to stop {stops}.\n"
     )
 
 
@@ -131,11 +135,11 @@ def main() -> None:
     code: Optional[int] = 0
     try:
         servers.start(shell=args.shell)
-        if not args.shell:
+        if args.shell:
+            code = servers.wait()  # the person left Rasa's terminal chat
+        else:
             print(how_to_talk(args.port, token, servers.origins, token_file), flush=True)
-        code = servers.wait()
-        if not args.shell:
-            print(f"A server exited (code {code}); stopping the other.", flush=True)
+            Restarts(log=lambda line: print(line, flush=True)).supervise(servers, threading.Event())
     except KeyboardInterrupt:
         print("\nStopping Horizon...", flush=True)
     finally:

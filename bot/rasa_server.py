@@ -6,6 +6,7 @@
   process too, so that no email address or phone number reaches the server's log; Sanic's access log is
   dropped whatever the log level (its lines carry the URL, and a URL carries the conversation id, which is
   a phone number on WhatsApp, and the API token).
+- Faults: a custom action whose action server is away is answered with a polite "try again" (`bot.faults`).
 - Hand-off: a paused conversation's messages go to the team's Chatwoot desk (`bot.handoff`).
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot import handoff, speedups
+from bot import faults, handoff, speedups
 from horizon.redaction import install_log_redaction
 
 ACCESS_LOGGER = "sanic.access"
@@ -27,6 +28,7 @@ def drop_access_log(_record: logging.LogRecord) -> bool:
 
 def apply_fixes() -> None:
     speedups.install()
+    faults.install()  # a polite "try again" when the action server is away
     handoff.install()  # the person's messages to the team's desk while a conversation is handed over
     install_log_redaction()
     logging.getLogger(ACCESS_LOGGER).addFilter(drop_access_log)

@@ -16,12 +16,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import yaml
 
@@ -33,6 +34,8 @@ from horizon.insights.queue_source import broker_settings
 
 READY_TIMEOUT_S = 300  # a loaded machine (training next door) can take minutes to load the model
 STOP_TIMEOUT_S = 20
+MAX_BACKOFF_S = 60.0  # the longest wait between two attempts to start a crashed server again
+SERVER_NAMES = {"actions": "action server", "rasa": "Rasa server"}
 ENDPOINTS_TEMPLATE = ROOT / "endpoints.yml"
 ALLOWED_ORIGINS = "HORIZON_ALLOWED_ORIGINS"
 API_TOKEN_FILE = "rasa-auth-token"  # in the runtime folder, when RASA_AUTH_TOKEN is not set
@@ -248,26 +251,50 @@ class Servers:
             self.action_token or self.env.get("ACTION_SERVER_TOKEN") or runtime_secret(self.runtime / ACTION_TOKEN_FILE)
         )
         self.actions_host = self.actions_host or self.env.get("ACTIONS_HOST") or "127.0.0.1"
-        endpoints = write_endpoints(self.actions_port, self.runtime, self.action_token, self.env)
-        credentials = write_runtime_credentials(self.env, self.runtime)
+        write_endpoints(self.actions_port, self.runtime, self.action_token, self.env)
+        write_runtime_credentials(self.env, self.runtime)
         try:
-            actions = self._spawn(
-                "actions",
-                [*QUIET_PYTHON, "actions.server", "--host", self.actions_host, "--port", str(self.actions_port)],
-                env={"ACTION_SERVER_TOKEN": self.action_token},
-            )
-            wait_until_up(f"{self.actions_url}/health", actions)
-            rasa_env = {ALLOWED_ORIGINS: ",".join(self.origins)}
+            self._start_actions()
             if shell:
                 # Rasa's terminal chat stays in this session: it reads the terminal.
-                self._spawn("rasa", self.rasa_command("shell", endpoints, credentials), own_session=False, env=rasa_env)
+                self._spawn("rasa", self._rasa("shell"), own_session=False, env=self._rasa_env())
                 return
-            rasa = self._spawn("rasa", self.rasa_command("run", endpoints, credentials), env=rasa_env)
-            wait_until_up(f"{self.url}/", rasa)
-            self._wait_for_model(rasa)
+            self._start_rasa()
         except (RuntimeError, TimeoutError) as error:
             self.stop()
             raise RuntimeError(f"{error}\n{self.log_tails()}") from error
+
+    def _rasa_env(self) -> Dict[str, str]:
+        return {ALLOWED_ORIGINS: ",".join(self.origins)}
+
+    def _rasa(self, command: str) -> List[str]:
+        return self.rasa_command(command, self.runtime / "endpoints.yml", self.runtime / "credentials.yml")
+
+    def _start_actions(self) -> None:
+        command = [*QUIET_PYTHON, "actions.server", "--host", str(self.actions_host), "--port", str(self.actions_port)]
+        actions = self._spawn("actions", command, env={"ACTION_SERVER_TOKEN": str(self.action_token)})
+        wait_until_up(f"{self.actions_url}/health", actions)
+
+    def _start_rasa(self) -> None:
+        rasa = self._spawn("rasa", self._rasa("run"), env=self._rasa_env())
+        wait_until_up(f"{self.url}/", rasa)
+        self._wait_for_model(rasa)
+
+    def dead(self) -> List[str]:
+        """The names of the servers that have exited (actions before rasa)."""
+        return [name for name, process in self.processes.items() if process.poll() is not None]
+
+    def restart(self, name: str) -> None:
+        """Starts the exited server `name` ("actions" or "rasa") again, on the same port with the same
+        settings; the other one keeps running. Raises RuntimeError when it does not come up (then stopped)."""
+        old = self.processes[name]
+        if old.poll() is None:
+            _stop([old])
+        try:
+            self._start_actions() if name == "actions" else self._start_rasa()
+        except (RuntimeError, TimeoutError) as error:
+            _stop([self.processes[name]])
+            raise RuntimeError(str(error)) from error
 
     def _spawn(
         self, name: str, command: List[str], own_session: bool = True, env: Optional[Dict[str, str]] = None
@@ -334,13 +361,51 @@ class Servers:
     def stop(self) -> None:
         """SIGINT to both (Rasa and Sanic shut down cleanly on it), SIGKILL to what is still running after
         STOP_TIMEOUT_S."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for process in self.processes.values():
+        _stop(list(self.processes.values()))
+
+
+def _stop(processes: List[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Restarts:
+    """Starts again each server of a `Servers` that exited, with backoff per server: at once the first
+    time, then 1, 2, 4 ... MAX_BACKOFF_S seconds after each failed attempt. Used by `make run`'s launcher
+    and, per replica, by the cluster's supervisor: a crashed action server comes back alone, while the Rasa
+    server answers "try again in a moment" (bot/faults.py) meanwhile."""
+
+    log: Callable[[str], None] = print
+    label: str = ""  # e.g. "Replica 2: "
+    delays: Dict[str, float] = field(default_factory=dict)
+
+    def revive(self, servers: Servers, stopping: threading.Event) -> None:
+        """One round: each exited server started again (after its backoff); returns early when stopping."""
+        for name in servers.dead():
+            delay = self.delays.get(name, 0.0)
+            code = servers.processes[name].returncode
+            self.log(f"{self.label}The {SERVER_NAMES[name]} stopped (code {code}); starting it again in {delay:.0f} s.")
+            if stopping.wait(delay):
+                return
             try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                servers.restart(name)
+            except RuntimeError as error:
+                self.delays[name] = min(MAX_BACKOFF_S, max(1.0, delay * 2))
+                self.log(f"{self.label}The {SERVER_NAMES[name]} did not start ({str(error).splitlines()[0]}).")
+                continue
+            self.delays.pop(name, None)
+            self.log(f"{self.label}The {SERVER_NAMES[name]} is back.")
+
+    def supervise(self, servers: Servers, stopping: threading.Event, poll_s: float = 1.0) -> None:
+        """Until `stopping` is set."""
+        while not stopping.wait(poll_s):
+            self.revive(servers, stopping)

@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Text, Tuple, TypeVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.events import ActionExecuted, Event, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -140,6 +141,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # SQLite has one writer at a time: one thread avoids "database is locked" between our own writes.
         workers = 1 if self.engine.dialect.name == "sqlite" else 4
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracker-store")
+        if self.engine.dialect.name != "sqlite":
+            # A restarted PostgreSQL (or a connection it dropped) leaves dead connections in the pool: each is
+            # tested before use and replaced, so the conversation goes on instead of failing one message.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine: sa.engine.Engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         if self.engine.dialect.name == "sqlite":
             # Deleted events are overwritten with zeros in the file (forgetting, retention purge).
             sa_event.listen(self.engine, "connect", lambda connection, _record: secure_delete_on(connection))

@@ -9,7 +9,9 @@ reaches the assistant (limits and reasons: bot/channels/limits.py, docs/channels
   message, metadata that is not an object: 400 with a fixed reason (the input is never echoed);
 - too many messages from one sender or one address: 429 with Retry-After;
 - control characters are stripped; an empty or too long message gets a polite answer (200) in the
-  conversation's language instead of going to the assistant.
+  conversation's language instead of going to the assistant;
+- a store that is away (the Redis lock store, the PostgreSQL tracker store: bot/faults.py) answers 503 with
+  Retry-After and a polite "try again in a moment", instead of an empty 200.
 
 credentials.yml: ``bot.channels.rest.RestInput:``
 """
@@ -42,6 +44,7 @@ from bot.channels.limits import (
     valid_sender,
 )
 from bot.channels.webhook_guard import is_webhook_post
+from bot.faults import RETRY_AFTER_S, try_again, unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +114,13 @@ class RestInput(rasa_rest.RestInput):
                 logger.error("A REST message timed out.")
             except Exception as error:  # noqa: BLE001 - Rasa's own behaviour: answer what was collected
                 logger.error("A REST message failed: %s", type(error).__name__)
+                if unavailable(error):  # a store is away (Redis, PostgreSQL): 503 and "try again", not a hang
+                    language = await reply_language(request.app, sender, text, metadata)
+                    return response.json(
+                        [*collector.messages, {"recipient_id": sender, **try_again(language)}],
+                        status=503,
+                        headers={"Retry-After": str(RETRY_AFTER_S)},
+                    )
             return response.json(collector.messages)
 
         return webhook

@@ -3,7 +3,7 @@
 The machine's PostgreSQL, Redis and RabbitMQ serve them, unless the cluster variables name others
 (bot/cluster/settings.py, docs/deploy.md); the database `horizon` is created if missing. The URLs are
 those of `make run`. Ctrl-C (or SIGTERM) stops nginx and every replica; a replica that dies is started
-again. `make run` stays the embedded single-process default.
+again (or only its action server, when that alone crashed). `make run` stays the embedded single-process default.
 """
 
 from __future__ import annotations
@@ -53,10 +53,11 @@ def main() -> None:
     try:
         print(f"Starting {args.replicas} replicas (each loads the model: a minute or two)...", flush=True)
         cluster.start()
-        print(how_to_talk(args.port, token, cluster.servers[0].origins, token_file), flush=True)
+        stops = f"nginx and the {args.replicas} replicas" if args.replicas > 1 else "nginx and the replica"
+        print(how_to_talk(args.port, token, cluster.servers[0].origins, token_file, stops=stops), flush=True)
         for index, servers in enumerate(cluster.servers, start=1):
             print(f"  Replica {index}: Rasa {servers.url}, actions {servers.actions_url}, logs {servers.logs}")
-        print(f"  nginx: {cluster.runtime / 'nginx.conf'}; Ctrl-C stops them all.", flush=True)
+        print(f"  nginx: {cluster.runtime / 'nginx.conf'}", flush=True)
         code = cluster.supervise(stopping)
         if code is not None:
             print(f"nginx exited (code {code}); stopping the replicas.", flush=True)

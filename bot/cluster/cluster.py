@@ -4,8 +4,8 @@ Each replica is a `bot.servers.Servers` (an action server and a Rasa server, as 
 its own runtime folder, on loopback ports; nginx listens on the public port with the same URLs as
 `make run`. The replicas share the conversations (PostgreSQL), their locks and the widget's rooms (Redis)
 through the cluster mode's variables (bot/cluster/settings.py): the environment decides, no code differs.
-A replica whose process dies is started again with backoff (`supervise`), on the same ports, while
-nginx sends its requests to the others.
+A replica's server that dies is started again with backoff (`supervise`), on the same port, while nginx
+sends its requests to the other replicas.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from bot.cluster import nginx
 from bot.cluster.settings import LOCK_STORE_URL, REDIS_URL, TRACKER_STORE_URL
 from bot.paths import MODEL
-from bot.servers import ALLOWED_ORIGINS, Servers, allowed_origins, free_port, runtime_secret, wait_until_up
+from bot.servers import ALLOWED_ORIGINS, Restarts, Servers, allowed_origins, free_port, runtime_secret, wait_until_up
 
 #: `make cluster` on this machine: its PostgreSQL (trust on loopback), Redis and RabbitMQ.
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/horizon"
@@ -38,7 +38,6 @@ LOCAL_DEFAULTS = {
 #: The event broker's pseudonyms must agree between replicas: one key for all, kept in the cluster's folder.
 PSEUDONYM_KEY = "EVENT_BROKER_PSEUDONYM_KEY"
 REPLICAS = "CLUSTER_REPLICAS"
-MAX_BACKOFF_S = 60.0
 DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -152,24 +151,19 @@ class Cluster:
         fresh.start()
 
     def supervise(self, stopping: threading.Event, poll_s: float = 1.0) -> Optional[int]:
-        """Until `stopping` is set: restarts each replica that dies, waiting 1, 2, 4 ... 60 s between
-        failed attempts. Returns nginx's exit code if nginx itself exits (then nothing is served)."""
-        backoff: Dict[int, float] = {}
+        """Until `stopping` is set: starts again each server of a replica that dies (only that server: a
+        crashed action server comes back in seconds, the Rasa server keeps its model), waiting 1, 2, 4 ...
+        60 s between failed attempts (`bot.servers.Restarts`). Returns nginx's exit code if nginx itself
+        exits (then nothing is served)."""
+        restarts: Dict[int, Restarts] = {}
         while not stopping.wait(poll_s):
             if self.proxy is not None and self.proxy.poll() is not None:
                 return self.proxy.returncode
             for index in self.dead_replicas():
-                delay = backoff.get(index, 0.0)
-                self.log(f"Replica {index + 1} stopped; starting it again in {delay:.0f} s.")
-                if stopping.wait(delay):
+                found = restarts.setdefault(index, Restarts(log=self.log, label=f"Replica {index + 1}: "))
+                found.revive(self.servers[index], stopping)
+                if stopping.is_set():
                     return None
-                try:
-                    self.restart(index)
-                    backoff.pop(index, None)
-                    self.log(f"Replica {index + 1} is back.")
-                except (RuntimeError, TimeoutError) as error:
-                    backoff[index] = min(MAX_BACKOFF_S, max(1.0, delay * 2))
-                    self.log(f"Replica {index + 1} did not start ({str(error).splitlines()[0]}).")
         return None
 
     def stop(self) -> None:

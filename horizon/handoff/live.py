@@ -12,7 +12,7 @@ here block: call them through :func:`horizon.db.run_db`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import delete, select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from horizon.db import session_scope
 from horizon.handoff.models import LiveChat
 from horizon.privacy.erasure import checkpoint
+from horizon.privacy.rows import delete_rows, purge_rows
 from horizon.schema import ensure_schema
 from horizon.volunteers.models import utcnow
 
@@ -72,15 +73,16 @@ def chat_for_sender(sender_id: str, *, engine: Optional[Engine] = None) -> Optio
         return _chat(row) if row is not None else None
 
 
+def _by_desk_conversation(session: Session, chatwoot_conversation_id: int) -> Optional[LiveChat]:
+    query = select(LiveChat).where(LiveChat.chatwoot_conversation_id == chatwoot_conversation_id)
+    return session.execute(query).scalars().first()
+
+
 def chat_for_conversation(chatwoot_conversation_id: int, *, engine: Optional[Engine] = None) -> Optional[Chat]:
     """The hand-off a Chatwoot conversation belongs to, if it is still in progress."""
     engine = ensure_schema(engine)
     with session_scope(engine) as session:
-        row = (
-            session.execute(select(LiveChat).where(LiveChat.chatwoot_conversation_id == chatwoot_conversation_id))
-            .scalars()
-            .first()
-        )
+        row = _by_desk_conversation(session, chatwoot_conversation_id)
         return _chat(row) if row is not None else None
 
 
@@ -89,11 +91,7 @@ def end_chat(chatwoot_conversation_id: int, *, engine: Optional[Engine] = None) 
     progress, e.g. a second "resolved" for the same conversation)."""
     engine = ensure_schema(engine)
     with session_scope(engine) as session:
-        row = (
-            session.execute(select(LiveChat).where(LiveChat.chatwoot_conversation_id == chatwoot_conversation_id))
-            .scalars()
-            .first()
-        )
+        row = _by_desk_conversation(session, chatwoot_conversation_id)
         if row is None:
             return None
         chat = _chat(row)
@@ -104,28 +102,11 @@ def end_chat(chatwoot_conversation_id: int, *, engine: Optional[Engine] = None) 
 
 def delete_linked(session: Session, conversation_hash_value: str) -> int:
     """ "Forget me": delete the conversation's hand-off link (inside the caller's transaction); returns how many."""
-    ids = set(
-        session.execute(select(LiveChat.id).where(LiveChat.conversation_hash == conversation_hash_value))
-        .scalars()
-        .all()
-    )
-    if ids:
-        session.execute(delete(LiveChat).where(LiveChat.id.in_(ids)))
-    return len(ids)
+    return delete_rows(session, LiveChat, LiveChat.conversation_hash == conversation_hash_value)
 
 
 def purge_chats(
     days: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None, dry_run: bool = False
 ) -> int:
     """Retention: delete hand-offs started more than ``days`` days ago (never resolved); returns how many."""
-    if days < 1:
-        raise ValueError("retention must be at least 1 day")
-    engine = ensure_schema(engine)
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    with session_scope(engine) as session:
-        ids = set(session.execute(select(LiveChat.id).where(LiveChat.created_at < cutoff)).scalars().all())
-        if ids and not dry_run:
-            session.execute(delete(LiveChat).where(LiveChat.id.in_(ids)))
-    if ids and not dry_run:
-        checkpoint(engine)
-    return len(ids)
+    return purge_rows(LiveChat, LiveChat.created_at, days, engine=engine, now=now, dry_run=dry_run)

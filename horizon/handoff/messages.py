@@ -10,16 +10,15 @@ the text shown). Forgetting and retention follow the sign-ups' rules and run wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable, Optional
 
-from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from horizon.db import session_scope
 from horizon.handoff.models import HandoffMessage
-from horizon.privacy.erasure import checkpoint
+from horizon.privacy.rows import delete_rows, purge_rows
 from horizon.schema import ensure_schema
 from horizon.volunteers import outbox
 from horizon.volunteers.email import email_key
@@ -91,24 +90,11 @@ def delete_linked(session: Session, conversation_hash: str, own_keys: Iterable[s
     transaction); returns how many."""
     keys = set(own_keys) or {""}
     condition = (HandoffMessage.conversation_hash == conversation_hash) | HandoffMessage.email_key.in_(keys)
-    ids = set(session.execute(select(HandoffMessage.id).where(condition)).scalars().all())
-    if ids:
-        session.execute(delete(HandoffMessage).where(HandoffMessage.id.in_(ids)))
-    return len(ids)
+    return delete_rows(session, HandoffMessage, condition)
 
 
 def purge_messages(
     days: int, *, engine: Optional[Engine] = None, now: Optional[datetime] = None, dry_run: bool = False
 ) -> int:
     """Retention: delete messages left more than ``days`` days ago; returns how many (blocking)."""
-    if days < 1:
-        raise ValueError("retention must be at least 1 day")
-    engine = ensure_schema(engine)
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    with session_scope(engine) as session:
-        ids = set(session.execute(select(HandoffMessage.id).where(HandoffMessage.created_at < cutoff)).scalars().all())
-        if ids and not dry_run:
-            session.execute(delete(HandoffMessage).where(HandoffMessage.id.in_(ids)))
-    if ids and not dry_run:
-        checkpoint(engine)
-    return len(ids)
+    return purge_rows(HandoffMessage, HandoffMessage.created_at, days, engine=engine, now=now, dry_run=dry_run)

@@ -29,9 +29,15 @@ from sqlalchemy import create_engine, text
 from bench.servers import cpu_s
 from bot.cluster import nginx
 from bot.cluster.cluster import Cluster, ensure_database
+from bot.faults import TRY_AGAIN
 from bot.paths import MODEL
 from bot.servers import Servers, free_port, seed_sample_data
+from horizon.db import make_engine
+from horizon.strategy.text import passage
+from tests.e2e.test_volunteer_conversation import dutch_sign_up
 from tests.postgres import PG_URL, require_postgres
+from tests.support.signups import signup_rows
+from tests.tcp_proxy import TcpProxy
 from tests.unit.test_lock_store import require_redis
 
 TOKEN = "cluster-secret-token"
@@ -67,16 +73,26 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory, e2e_env: Dict[str, str], database: str) -> Iterator[Cluster]:
-    nginx_or_skip()
+def redis_proxy() -> Iterator[TcpProxy]:
+    """The replicas reach the lock store's Redis through this: a test cuts it (Redis unreachable)."""
     require_redis()
+    proxy = TcpProxy(("127.0.0.1", 6379))
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, e2e_env: Dict[str, str], database: str, redis_proxy: TcpProxy
+) -> Iterator[Cluster]:
+    nginx_or_skip()
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first (make test does)")
     env = dict(
         e2e_env,
         TRACKER_STORE_URL=database,
         DATABASE_URL=database,
-        LOCK_STORE_URL="redis://127.0.0.1:6379/13",
+        LOCK_STORE_URL=f"redis://{redis_proxy.address}/13",
         HORIZON_REDIS_URL="redis://127.0.0.1:6379/14",
         TICKET_LOCK_LIFETIME=str(LOCK_LIFETIME_S),
     )
@@ -100,7 +116,8 @@ def post(url: str, body: Dict[str, Any], timeout: float = 60) -> Tuple[int, Any]
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, None
+        body = error.read()
+        return error.code, json.loads(body) if body.startswith(b"[") else None
 
 
 def say(base: str, sender: str, message: str) -> List[Dict[str, Any]]:
@@ -335,15 +352,43 @@ def test_a_widget_that_reconnects_to_the_other_replica_continues_its_conversatio
 # ---------------------------------------------------------------- faults
 
 
-def test_a_replica_killed_under_load_the_other_serves_and_the_supervisor_restarts_it(cluster: Cluster) -> None:
+def stored_signups(database: str, email: str) -> int:
+    engine = make_engine(database)
+    try:
+        return sum(1 for row in signup_rows(list(range(1, 100000)), engine=engine) if row.email_key == email.lower())
+    finally:
+        engine.dispose()
+
+
+def test_a_replica_killed_under_load_the_other_serves_and_the_supervisor_restarts_it(
+    cluster: Cluster, database: str
+) -> None:
     """8 conversations of 4 messages each through nginx; replica 1's Rasa server is killed (SIGKILL) after
     the first message of each. Messages in flight on it at that moment may fail (502): the person sends
     again. Every later message is answered by replica 2, every conversation keeps its context, and no turn
-    is recorded twice. Then the supervisor of `make cluster` starts replica 1 again."""
+    is recorded twice. Two volunteers confirm their sign-up at the moment of the kill: a confirmed one is
+    stored exactly once, an unanswered one once after the person confirms again. Then the supervisor of
+    `make cluster` starts replica 1 again."""
     script = ["What is the mission of 11.11.11?", "tell me more please", "what are your values?", "thanks"]
     senders = [f"fault-{uuid.uuid4().hex[:8]}" for _ in range(8)]
     killed = threading.Event()
     outcomes: Dict[str, List[Tuple[str, int]]] = {sender: [] for sender in senders}
+    volunteers = {f"volunteer-{uuid.uuid4().hex[:8]}": f"e2e-{uuid.uuid4().hex[:8]}@telenet.be" for _ in range(2)}
+    for volunteer, email in volunteers.items():  # up to the last step: the summary, waiting for "yes"
+
+        def walk(message: str, volunteer: str = volunteer, steps: List[str] = []) -> List[Any]:  # noqa: B006
+            steps.append(message)
+            if message == "/affirm" and steps.count("/affirm") == 2:
+                return [{"text": "Bedankt, je bent ingeschreven!"}]  # the confirmation: sent at the kill
+            return say(cluster.url, volunteer, message)
+
+        dutch_sign_up(walk, email)
+    confirmations: Dict[str, Tuple[int, Any]] = {}
+
+    def confirm(volunteer: str) -> None:
+        confirmations[volunteer] = post(
+            f"{cluster.url}/webhooks/rest/webhook", {"sender": volunteer, "message": "/affirm"}
+        )
 
     def converse(sender: str) -> None:
         for index, message in enumerate(script):
@@ -352,9 +397,10 @@ def test_a_replica_killed_under_load_the_other_serves_and_the_supervisor_restart
             status, _ = post(f"{cluster.url}/webhooks/rest/webhook", {"sender": sender, "message": message})
             outcomes[sender].append((message, status))
 
-    with ThreadPoolExecutor(max_workers=len(senders)) as pool:
+    with ThreadPoolExecutor(max_workers=len(senders) + len(volunteers)) as pool:
         running = [pool.submit(converse, sender) for sender in senders]
-        time.sleep(0.5)  # some first messages are in flight on replica 1
+        running += [pool.submit(confirm, volunteer) for volunteer in volunteers]
+        time.sleep(0.5)  # some first messages and confirmations are in flight on replica 1
         victim = cluster.servers[0].processes["rasa"]
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(10)
@@ -372,6 +418,12 @@ def test_a_replica_killed_under_load_the_other_serves_and_the_supervisor_restart
             message for message, status in sent if status == 200
         ]
         assert len(recorded) == len(set(recorded)) and set(recorded) <= set(script)
+    for volunteer, email in volunteers.items():
+        status, answer = confirmations[volunteer]
+        if status != 200 or "ingeschreven" not in texts(answer or []):  # unanswered: the person says yes again
+            again = say(cluster.url, volunteer, "/affirm")
+            assert again is not None
+        assert stored_signups(database, email) == 1, (status, answer)
 
     stopping = threading.Event()
     supervisor = threading.Thread(target=cluster.supervise, args=(stopping, 0.5), daemon=True)
@@ -386,6 +438,118 @@ def test_a_replica_killed_under_load_the_other_serves_and_the_supervisor_restart
         supervisor.join(30)
     sender = f"back-{uuid.uuid4().hex[:8]}"
     assert say(cluster.servers[0].url, sender, "hallo")
+
+
+def test_a_crashed_action_server_is_answered_politely_and_started_again_alone(cluster: Cluster) -> None:
+    """Replica 1's action server killed mid-conversation: replica 1 answers "try again in a moment" in the
+    person's language (no empty reply), the supervisor starts only the action server again (the Rasa server
+    keeps running, with its model), and the same conversation goes on with its context."""
+    first = cluster.servers[0]
+    sender = f"actions-{uuid.uuid4().hex[:8]}"
+    assert "international solidarity" in texts(say(first.url, sender, "What is the mission of 11.11.11?")).lower()
+    rasa_pid, victim = first.processes["rasa"].pid, first.processes["actions"]
+    victim.kill()
+    victim.wait(10)
+    assert TRY_AGAIN["en"] in texts(say(first.url, sender, "tell me more please"))
+    stopping = threading.Event()
+    supervisor = threading.Thread(target=cluster.supervise, args=(stopping, 0.5), daemon=True)
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 120
+        while cluster.dead_replicas():
+            assert time.monotonic() < deadline, "the supervisor did not start the action server again"
+            time.sleep(0.5)
+    finally:
+        stopping.set()
+        supervisor.join(30)
+    assert first.processes["rasa"].pid == rasa_pid and first.processes["actions"] is not victim
+    from horizon.strategy.text import passage
+
+    assert passage("en", "mission", 0).text in texts(say(first.url, sender, "tell me more please"))
+    said = user_texts(tracker(first.url, sender)["events"])
+    assert said == ["What is the mission of 11.11.11?", "tell me more please", "tell me more please"]
+
+
+def test_postgres_dropping_every_connection_mid_conversation_loses_and_doubles_no_turn(
+    cluster: Cluster, database: str
+) -> None:
+    """PostgreSQL restarting, as the replicas see it: every connection to the cluster's own database is
+    terminated (pg_terminate_backend; the machine's PostgreSQL and others' databases are left alone) while
+    4 conversations are under way. Each message is answered, at most with a polite 503 for one in flight;
+    later messages go on with the context (the pools test connections before use); each turn is recorded
+    once."""
+    script = ["What is the mission of 11.11.11?", "tell me more please", "what are your values?"]
+    senders = [f"pg-{uuid.uuid4().hex[:8]}" for _ in range(4)]
+    outcomes: Dict[str, List[Tuple[str, int, str]]] = {sender: [] for sender in senders}
+    dropped = threading.Event()
+
+    def converse(sender: str) -> None:
+        for index, message in enumerate(script):
+            if index == 1:
+                dropped.wait(30)
+            status, answer = post(f"{cluster.url}/webhooks/rest/webhook", {"sender": sender, "message": message})
+            outcomes[sender].append((message, status, texts(answer or [])))
+
+    admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with ThreadPoolExecutor(max_workers=len(senders)) as pool:
+            running = [pool.submit(converse, sender) for sender in senders]
+            time.sleep(0.3)
+            with admin.connect() as connection:
+                ended = connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": database.rsplit("/", 1)[1]},
+                ).scalar()
+            dropped.set()
+            for conversation in running:
+                conversation.result(timeout=180)
+    finally:
+        admin.dispose()
+    assert ended, "the replicas had connections to drop"
+    for sender, sent in outcomes.items():
+        for message, status, answer in sent:
+            assert status == 200 or (status == 503 and TRY_AGAIN["en"] in answer), (message, status)
+        assert [status for _, status, _ in sent[1:]] == [200, 200], sent  # after the drop: answered
+        if sent[0][1] == 200:  # context kept: "more" about the mission answered before the drop
+            assert passage("en", "mission", 0).text in sent[1][2], sent
+        recorded = user_texts(tracker(cluster.url, sender)["events"])
+        answered = [message for message, status, _ in sent if status == 200]
+        assert [text for text in recorded if text in answered] == answered
+        assert len(recorded) == len(set(recorded))
+
+
+def test_redis_unreachable_answers_a_quick_503_and_service_resumes(cluster: Cluster, redis_proxy: TcpProxy) -> None:
+    """The lock store's Redis cut (connections refused): a message gets, within seconds, 503 with
+    Retry-After and "try again" in the person's language, not a hang; nothing is recorded for it. Once
+    Redis is reachable again, the same conversation goes on."""
+    sender = f"redis-{uuid.uuid4().hex[:8]}"
+    say(cluster.url, sender, "wat is jullie visie?")
+    redis_proxy.cut()
+    try:
+        started = time.monotonic()
+        request = urllib.request.Request(
+            f"{cluster.url}/webhooks/rest/webhook", json.dumps({"sender": sender, "message": "vertel me meer"}).encode()
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        took = time.monotonic() - started
+        assert refused.value.code == 503 and refused.value.headers["Retry-After"]
+        assert TRY_AGAIN["nl"] in texts(json.loads(refused.value.read()))
+        assert took < 10, f"answered after {took:.1f} s"
+    finally:
+        redis_proxy.restore()
+    deadline = time.monotonic() + 30
+    while True:
+        status, answer = post(f"{cluster.url}/webhooks/rest/webhook", {"sender": sender, "message": "vertel me meer"})
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert status == 200 and "Visie" in texts(answer)
+    said = user_texts(tracker(cluster.url, sender)["events"])
+    assert said == ["wat is jullie visie?", "vertel me meer"]
 
 
 def _answers(servers: Servers) -> bool:

@@ -1,8 +1,11 @@
-"""The launcher behind `make run`: it seeds the database, serves in its runtime folder, and Ctrl-C stops both
-servers and frees their ports."""
+"""The launcher behind `make run`: it seeds the database, serves in its runtime folder, starts a crashed
+action server again while the Rasa server answers "try again" meanwhile, and Ctrl-C stops both servers and
+frees their ports."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import socket
 import sqlite3
@@ -13,10 +16,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict, List, Optional
 
 import pytest
 
+from bot.faults import TRY_AGAIN
 from bot.paths import ROOT
 from bot.servers import Servers, free_port, wait_until_up
 
@@ -28,7 +32,9 @@ def _port_is_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> None:
+def test_the_launcher_serves_restarts_a_crashed_action_server_and_ctrl_c_stops_both(
+    tmp_path: Path, e2e_env: Dict[str, str]
+) -> None:
     """Its own instance, in a runtime folder and database of its own: the session's bot stays up."""
     port, actions_port = free_port(), free_port()
     env = dict(e2e_env, DATABASE_URL=f"sqlite:///{tmp_path / 'launcher.db'}")  # no RASA_AUTH_TOKEN: the default
@@ -73,6 +79,8 @@ def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> N
         with sqlite3.connect(tmp_path / "launcher.db") as db:  # seeded with the sample initiatives at start
             assert db.execute("SELECT count(*) FROM initiatives").fetchone()[0] > 0
 
+        _the_action_server_crashes_mid_conversation(launcher, port, actions_port, token, printed)
+
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(60) == 0
         assert _port_is_free(port) and _port_is_free(actions_port)
@@ -84,6 +92,63 @@ def test_ctrl_c_stops_both_servers(tmp_path: Path, e2e_env: Dict[str, str]) -> N
             except subprocess.TimeoutExpired:
                 launcher.kill()
                 launcher.wait()
+
+
+def _say(port: int, sender: str, message: str) -> List[Dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook", body)
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert answer.status == 200
+        return json.load(answer)
+
+
+def _text(answer: List[Dict[str, Any]]) -> str:
+    return "\n".join(message.get("text", "") for message in answer)
+
+
+def _action_server_pid(parent: int, actions_port: int) -> Optional[int]:
+    """The launcher's child serving `actions_port` (its command line names the module and the port)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    for child in children:
+        command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        if b"actions.server" in command and str(actions_port).encode() in command:
+            return int(child)
+    return None
+
+
+def _the_action_server_crashes_mid_conversation(
+    launcher: subprocess.Popen, port: int, actions_port: int, token: str, printed: Path
+) -> None:
+    """Killed (SIGKILL) between two messages. While it is away (the launcher held still with SIGSTOP, so
+    that it cannot have restarted it yet) each message is answered with "try again in a moment" in the
+    person's language; then the launcher starts it again and the same conversation goes on, its context
+    kept and every turn recorded once."""
+    dutch, english = "crash-nl", "crash-en"
+    assert "mondiale rechtvaardigheid" in _text(_say(port, dutch, "wat is jullie visie?"))
+    victim = _action_server_pid(launcher.pid, actions_port)
+    assert victim is not None
+    launcher.send_signal(signal.SIGSTOP)
+    try:
+        os.kill(victim, signal.SIGKILL)
+        while Path(f"/proc/{victim}").exists() and "Z" not in Path(f"/proc/{victim}/stat").read_text().split()[2]:
+            time.sleep(0.05)
+        assert TRY_AGAIN["nl"] in _text(_say(port, dutch, "vertel me meer"))
+        assert TRY_AGAIN["en"] in _text(_say(port, english, "What is the mission of 11.11.11?"))
+    finally:
+        launcher.send_signal(signal.SIGCONT)
+    wait_until_up(f"http://127.0.0.1:{actions_port}/health", launcher, timeout=120)
+    assert _action_server_pid(launcher.pid, actions_port) not in (None, victim)
+    deeper = _text(_say(port, dutch, "vertel me meer"))
+    assert "Visie" in deeper and TRY_AGAIN["nl"] not in deeper  # "more" about the vision, asked before the crash
+    assert "international solidarity" in _text(_say(port, english, "What is the mission of 11.11.11?")).lower()
+    url = f"http://127.0.0.1:{port}/conversations/{dutch}/tracker?token={token}"
+    with urllib.request.urlopen(url, timeout=20) as answer:
+        events = json.load(answer)["events"]
+    said = [event["text"] for event in events if event["event"] == "user"]
+    assert said == ["wat is jullie visie?", "vertel me meer", "vertel me meer"]
+    output = printed.read_text(errors="replace")
+    assert "The action server stopped" in output and "The action server is back." in output
+    assert "vertel me meer" not in output and "mission of" not in output  # no message in the log
 
 
 def test_make_shell_talks_to_the_running_assistant(running_bot: Servers, e2e_env: Dict[str, str]) -> None:

@@ -34,8 +34,17 @@ def test_every_response_has_an_english_and_a_dutch_variation(domain):
 
 
 def test_every_answer_offers_a_next_step(domain):
-    # the goodbye; the pointer to the full text; "carry on with your sign-up", which the form's question follows
-    no_next_step_needed = {"utter_goodbye", "utter_more_source", "utter_forget_cancelled_resume"}
+    # the goodbye; the pointer to the full text; "carry on with your sign-up" and "before I pass you on", which
+    # a form's question follows; the live hand-off's "write your question, the team answers here" and "try
+    # again or call", whose next step is the person's message to the team (the assistant keeps quiet then)
+    no_next_step_needed = {
+        "utter_goodbye",
+        "utter_more_source",
+        "utter_forget_cancelled_resume",
+        "utter_handoff_live_open",
+        "utter_handoff_live_started",
+        "utter_handoff_live_not_forwarded",
+    }
     for name, variations in domain["responses"].items():
         if name in no_next_step_needed:
             continue

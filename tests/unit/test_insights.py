@@ -165,8 +165,9 @@ class Planted:
         digits = str(int(tag, 16) % 10**6).zfill(6)
         self.phone = f"0475 {digits[:2]} {digits[2:4]} {digits[4:]}"
         self.street = f"Kerk{letters}straat"
-        # a bare three-digit number could be any count or chart coordinate of the report: a letter makes it one
-        self.house = f"{int(digits[:3]) + 100}{letters[0]}"
+        # a bare three-digit number could be any count or chart coordinate of the report: a letter makes it one,
+        # and never a hexadecimal one (a-f), which event ids and pseudonyms are made of ("873c" was found there)
+        self.house = f"{int(digits[:3]) + 100}{'ghjkmnpqrstuvwxy'[int(tag[0], 16)]}"
 
     def values(self) -> List[str]:
         return [self.surname, self.email, self.phone, self.phone.replace(" ", ""), self.street, self.house]

@@ -28,7 +28,14 @@ import yaml
 
 from bot.paths import MODEL, VAR
 from bot.quiet import quiet_env
-from bot.servers import ALLOWED_ORIGINS, QUIET_PYTHON, Servers, write_endpoints, write_runtime_credentials
+from bot.servers import (
+    ACTION_SERVER_MODULE,
+    ALLOWED_ORIGINS,
+    QUIET_PYTHON,
+    Servers,
+    write_endpoints,
+    write_runtime_credentials,
+)
 
 REQUIRED = {
     "rasa": ("RASA_AUTH_TOKEN", "ACTION_SERVER_TOKEN"),
@@ -92,7 +99,7 @@ def rasa_command(env: Mapping[str, str], runtime: Path, model: Path) -> List[str
 def actions_command(env: Mapping[str, str]) -> List[str]:
     host = env.get("ACTIONS_HOST") or "0.0.0.0"
     port = env.get("ACTIONS_PORT") or str(DEFAULT_ACTIONS_PORT)
-    return [*QUIET_PYTHON, "actions.server", "--host", host, "--port", port]
+    return [*QUIET_PYTHON, ACTION_SERVER_MODULE, "--host", host, "--port", port]
 
 
 def server_env(server: str, env: Mapping[str, str]) -> Dict[str, str]:

@@ -41,6 +41,8 @@ ALLOWED_ORIGINS = "HORIZON_ALLOWED_ORIGINS"
 API_TOKEN_FILE = "rasa-auth-token"  # in the runtime folder, when RASA_AUTH_TOKEN is not set
 ACTION_TOKEN_FILE = "action-server-token"  # in the runtime folder, when ACTION_SERVER_TOKEN is not set
 ACTION_TOKEN_HEADER = "X-Horizon-Action-Token"  # must match actions/server.py
+#: `python -m actions`: actions/server.py without TensorFlow, which the actions never use (actions/__main__.py)
+ACTION_SERVER_MODULE = "actions"
 PSEUDONYM_KEY_SETTING = "EVENT_BROKER_PSEUDONYM_KEY"
 PSEUDONYM_KEY_FILE = "event-broker-key"  # in the runtime folder, when EVENT_BROKER_PSEUDONYM_KEY is not set
 
@@ -271,7 +273,8 @@ class Servers:
         return self.rasa_command(command, self.runtime / "endpoints.yml", self.runtime / "credentials.yml")
 
     def _start_actions(self) -> None:
-        command = [*QUIET_PYTHON, "actions.server", "--host", str(self.actions_host), "--port", str(self.actions_port)]
+        address = ["--host", str(self.actions_host), "--port", str(self.actions_port)]
+        command = [*QUIET_PYTHON, ACTION_SERVER_MODULE, *address]
         actions = self._spawn("actions", command, env={"ACTION_SERVER_TOKEN": str(self.action_token)})
         wait_until_up(f"{self.actions_url}/health", actions)
 

@@ -22,7 +22,7 @@ import pytest
 
 from bot.faults import TRY_AGAIN
 from bot.paths import ROOT
-from bot.servers import Servers, free_port, wait_until_up
+from bot.servers import ACTION_SERVER_MODULE, Servers, free_port, wait_until_up
 
 SCREEN_LINES = 40
 
@@ -111,7 +111,7 @@ def _action_server_pid(parent: int, actions_port: int) -> Optional[int]:
     children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
     for child in children:
         command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        if b"actions.server" in command and str(actions_port).encode() in command:
+        if ACTION_SERVER_MODULE.encode() in command and str(actions_port).encode() in command:
             return int(child)
     return None
 

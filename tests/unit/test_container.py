@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot import container
-from bot.servers import ACTION_TOKEN_HEADER
+from bot.servers import ACTION_SERVER_MODULE, ACTION_TOKEN_HEADER
 
 ENV = {
     "RASA_AUTH_TOKEN": "api-token",
@@ -74,7 +74,7 @@ def test_the_action_server_listens_on_every_interface_unless_told() -> None:
         "--port",
         "6000",
     ]
-    assert "actions.server" in container.actions_command({})
+    assert ACTION_SERVER_MODULE in container.actions_command({})
 
 
 def test_the_rasa_server_gets_its_origins_and_the_quiet_defaults() -> None:

@@ -57,6 +57,12 @@ def forget_conversation() -> List[EventType]:
     return [SlotSet(FORGET_SLOT, time.time()), SlotSet(FORGET_SLOT, None)]
 
 
+def handed_to_desk(tracker: Tracker) -> bool:
+    """Was this conversation handed to the team's live chat (paused)? What was written there stays in the
+    team's desk, which "forget me" here cannot reach: the person is told how to have it deleted."""
+    return any(event.get("event") == "pause" for event in tracker.events)
+
+
 def response_for(report: ForgetReport) -> str:
     """Which confirmation fits what was deleted."""
     if report.linked:
@@ -223,6 +229,8 @@ class ActionForgetMe(Action):
             dispatcher.utter_message(response="utter_forget_me_unavailable")
         else:
             logger.info("forget me: %s sign-up(s) deleted; code requested: %s", report.linked, bool(other))
+            if handed_to_desk(tracker):
+                dispatcher.utter_message(response="utter_forget_me_desk_keeps")
             if not other or report.linked:
                 dispatcher.utter_message(response=response_for(report))
             if other:

@@ -116,6 +116,8 @@ LINES = {
         "agent": "Dag, ik ben Anna van 11.11.11. Welke datum hadden jullie in gedachten?",
         "back": "Het team heeft dit gesprek afgerond, dus ik ben terug.",
         "after": "wat is jullie visie?",
+        "forget": "vergeet mij",
+        "desk_keeps": "Wat je in de live chat aan het team schreef",
     },
     "en": {
         "ask": "I want to talk to a human",
@@ -126,6 +128,8 @@ LINES = {
         "agent": "Hello, this is Anna from 11.11.11. Which date did you have in mind?",
         "back": "The team has finished this conversation, so I'm back.",
         "after": "what is your vision?",
+        "forget": "forget me",
+        "desk_keeps": "What you wrote to the team in the live chat",
     },
 }
 
@@ -170,13 +174,21 @@ def test_a_person_is_handed_to_the_desk_and_the_assistant_comes_back(bot, desk, 
             await person.say(lines["after"])
             assert [text for text in await person.hear() if text], "the assistant did not answer after resuming"
             assert desk.wait_for_incoming(new, 2, timeout_s=2) == [lines["question"]]  # not forwarded any more
+
+            tracker = bot.tracker(person.session_id)
+            kinds = [event["event"] for event in tracker["events"]]
+            assert "pause" in kinds and "resume" in kinds and not tracker["paused"]
+            agent_lines = [e for e in tracker["events"] if e["event"] == "bot" and e.get("text") == lines["agent"]]
+            assert len(agent_lines) == 1  # the agent's reply is part of the conversation's record
+
+            # "forget me" cannot erase what the desk keeps: the person is told so, and how to have it deleted
+            await person.say(lines["forget"])
+            assert await person.hear(), "no question before erasing"
+            await person.say(lines["yes"])
+            erased = "\n".join(await person.hear())
+            assert lines["desk_keeps"] in erased and "02 536 11 11" in erased, erased
         finally:
             await person.client.disconnect()
-        tracker = bot.tracker(person.session_id)
-        kinds = [event["event"] for event in tracker["events"]]
-        assert "pause" in kinds and "resume" in kinds and not tracker["paused"]
-        agent_lines = [e for e in tracker["events"] if e["event"] == "bot" and e.get("text") == lines["agent"]]
-        assert len(agent_lines) == 1  # the agent's reply is part of the conversation's record
 
     asyncio.run(scenario())
     assert desk.errors == []

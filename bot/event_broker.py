@@ -137,8 +137,7 @@ class MaskingPikaEventBroker(PikaEventBroker):
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self._failures += 1
-                if self._failures == 1 or self._failures % 60 == 0:
+                if self._count_failure():
                     logger.warning(
                         f"RabbitMQ did not take an event ({type(error).__name__}); {len(self._waiting)} event(s) wait"
                     )
@@ -152,6 +151,11 @@ class MaskingPikaEventBroker(PikaEventBroker):
             if self._failures:
                 logger.info(f"RabbitMQ takes events again; {len(self._waiting)} event(s) wait")
                 self._failures = 0
+
+    def _count_failure(self) -> bool:
+        """One more failure in a row; True when it is worth a log line (the first, then every 60th)."""
+        self._failures += 1
+        return self._failures == 1 or self._failures % 60 == 0
 
     # --- connecting ----------------------------------------------------------------------------------
 
@@ -172,8 +176,7 @@ class MaskingPikaEventBroker(PikaEventBroker):
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self._failures += 1
-                if self._failures == 1 or self._failures % 60 == 0:
+                if self._count_failure():
                     logger.error(
                         f"RabbitMQ unreachable ({type(error).__name__}); the assistant goes on, events wait in "
                         f"memory ({len(self._waiting)} now) and the broker keeps trying"
